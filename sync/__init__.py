@@ -1,0 +1,3 @@
+"""tasksync: keep documentation-driven task state honest."""
+
+__version__ = "0.1.0"

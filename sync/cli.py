@@ -1,0 +1,67 @@
+"""The ``tasksync`` command line: a click group whose subcommands import lazily.
+
+Each command lives in ``sync/commands/<name>.py`` and is imported only when invoked, so
+``tasksync --help`` and the pre-commit path never pay for Jinja, jsonschema or git.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from sync import __version__
+from sync.errors import EXIT_INTERNAL, TasksyncError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("sync.commands.status", "One row per task: items done, latest run, registry status, mirrors."),
+    "config": ("sync.commands.config", "Print the effective configuration."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tasksync")
+def cli() -> None:
+    """Keep documentation-driven task state honest.
+
+    Exit codes: 0 clean, 1 findings or drift, 2 usage or config error, 3 internal error.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="tasksync", standalone_mode=True)
+    except TasksyncError as err:
+        click.echo(f"tasksync: error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("tasksync: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # never a bare traceback for users
+        click.echo(f"tasksync: internal error: {exc.__class__.__name__}: {exc}", err=True)
+        if os.environ.get("TASKSYNC_DEBUG"):
+            traceback.print_exc()
+        else:
+            click.echo("(set TASKSYNC_DEBUG=1 for a traceback)", err=True)
+        sys.exit(EXIT_INTERNAL)

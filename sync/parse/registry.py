@@ -1,0 +1,147 @@
+"""``tasks/index.json``: rows of both shapes, with the line each row starts on.
+
+The registry is 1.7 MB at the late corpus; ``json.JSONDecoder.raw_decode`` walks it once
+and yields each row with its offset, so findings can name the row's line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.errors import InputError
+from sync.keys import derive_key, task_key
+
+TERMINAL = frozenset({"succeeded", "completed", "done", "canceled", "cancelled", "closed", "duplicate", "merged"})
+
+
+def status_key(status: str | None) -> str | None:
+    """Spelling variants fold together: ``in-progress`` == ``in_progress`` == ``In Progress``."""
+    if status is None:
+        return None
+    return status.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def is_terminal(status: str | None) -> bool:
+    return status_key(status) in TERMINAL
+
+
+@dataclass(slots=True)
+class IndexRow:
+    line: int
+    key: str | None  # task_key when given, else derived
+    derived_key: str | None  # what normalizeTaskKey gives
+    id: str | None
+    title: str | None
+    status: str | None
+    paths: dict[str, str] = field(default_factory=dict)
+    path: str | None = None
+    relates_to: str | None = None
+    gate: dict[str, Any] | None = None
+    completed_at: str | None = None
+    explicit_key: bool = False
+
+    def files(self) -> list[str]:
+        """Every repo path the row names, most specific first."""
+        out = [v for k, v in self.paths.items() if isinstance(v, str)]
+        out += [p for p in (self.relates_to, self.path) if p]
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "line": self.line,
+            "id": self.id,
+            "key": self.key,
+            "derived_key": self.derived_key,
+            "title": self.title,
+            "status": self.status,
+            "paths": self.paths,
+            "path": self.path,
+            "completed_at": self.completed_at,
+            "gate": self.gate,
+        }
+
+
+@dataclass(slots=True)
+class Registry:
+    path: str
+    rows: list[IndexRow] = field(default_factory=list)
+    extra_keys: list[str] = field(default_factory=list)  # top-level keys other than items/specs
+
+
+def _row(obj: Any, line: int) -> IndexRow | None:
+    if not isinstance(obj, dict):
+        return None
+    paths = obj.get("paths") if isinstance(obj.get("paths"), dict) else {}
+    status = obj.get("status")
+    rid = obj.get("id")
+    return IndexRow(
+        line=line,
+        key=task_key(obj),
+        derived_key=derive_key(obj),
+        id=str(rid) if rid is not None else None,
+        title=obj.get("title") if isinstance(obj.get("title"), str) else None,
+        status=status if isinstance(status, str) else None,
+        paths={k: v for k, v in paths.items() if isinstance(v, str)},
+        path=obj.get("path") if isinstance(obj.get("path"), str) else None,
+        relates_to=obj.get("relates_to") if isinstance(obj.get("relates_to"), str) else None,
+        gate=obj.get("gate") if isinstance(obj.get("gate"), dict) else None,
+        completed_at=obj.get("completed_at") if isinstance(obj.get("completed_at"), str) else None,
+        explicit_key=isinstance(obj.get("task_key"), str) and bool(obj.get("task_key")),
+    )
+
+
+def parse_registry(path: str, text: str) -> Registry:
+    """Rows of ``items`` and ``specs``; invalid JSON raises :class:`InputError` with its line."""
+    decoder = json.JSONDecoder()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    if not isinstance(data, dict):
+        raise InputError("top level must be an object with 'items'", path=path, line=1)
+    reg = Registry(path, extra_keys=[k for k in data if k not in ("items", "specs")])
+    for section in ("items", "specs"):
+        rows = data.get(section)
+        if rows is None:
+            continue
+        if not isinstance(rows, list):
+            raise InputError(f"'{section}' must be an array", path=path)
+        line, last = 1, 0
+        for obj, offset in _row_offsets(text, section, decoder, len(rows)):
+            line += text.count("\n", last, offset)
+            last = offset
+            row = _row(obj, line)
+            if row is not None:
+                reg.rows.append(row)
+    return reg
+
+
+def _row_offsets(text: str, section: str, decoder: json.JSONDecoder, count: int) -> list[tuple[Any, int]]:
+    """Each element of the top-level array ``section`` with the offset it starts at."""
+    # find the top-level key by decoding the object's keys in order
+    pos = text.index("{") + 1
+    ws = " \t\r\n"
+    while True:
+        while text[pos] in ws:
+            pos += 1
+        if text[pos] == "}":
+            return []
+        name, pos = decoder.raw_decode(text, pos)
+        while text[pos] in ws + ":":
+            pos += 1
+        if name == section:
+            break
+        _, pos = decoder.raw_decode(text, pos)
+        while text[pos] in ws + ",":
+            pos += 1
+    out: list[tuple[Any, int]] = []
+    pos += 1  # past "["
+    for _ in range(count):
+        while text[pos] in ws + ",":
+            pos += 1
+        start = pos
+        obj, pos = decoder.raw_decode(text, pos)
+        out.append((obj, start))
+    return out
