@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import traceback
 from typing import Any
 
@@ -34,6 +33,26 @@ class LazyGroup(click.Group):
         command: click.Command = module.command
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Map tasksync errors to their exit codes; never show users a bare traceback."""
+        try:
+            return super().invoke(ctx)
+        except TasksyncError as err:
+            click.echo(f"tasksync: error: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("tasksync: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            click.echo(f"tasksync: internal error: {exc.__class__.__name__}: {exc}", err=True)
+            if os.environ.get("TASKSYNC_DEBUG"):
+                traceback.print_exc()
+            else:
+                click.echo("(set TASKSYNC_DEBUG=1 for a traceback)", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
         with formatter.section("Commands"):
@@ -50,18 +69,4 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    try:
-        return cli.main(args=argv, prog_name="tasksync", standalone_mode=True)
-    except TasksyncError as err:
-        click.echo(f"tasksync: error: {err}", err=True)
-        sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        click.echo("tasksync: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # never a bare traceback for users
-        click.echo(f"tasksync: internal error: {exc.__class__.__name__}: {exc}", err=True)
-        if os.environ.get("TASKSYNC_DEBUG"):
-            traceback.print_exc()
-        else:
-            click.echo("(set TASKSYNC_DEBUG=1 for a traceback)", err=True)
-        sys.exit(EXIT_INTERNAL)
+    return cli.main(args=argv, prog_name="tasksync")

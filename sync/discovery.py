@@ -229,8 +229,8 @@ def discover(root: Path, config: Config) -> Discovery:
         _resolve_by_convention(root, config, task, known, claim)
 
     # 4. orphan mirrors: a checklist whose preamble names them, else a task of their own
+    _adopt_named_mirrors(root, config, disc, mirrors, claimed, claim)
     orphans = sorted(m for m in mirrors - claimed.keys() if KEY_RE.match(Path(m).stem))
-    _adopt_named_mirrors(root, config, disc, orphans, claimed, claim)
     for rel in orphans:
         if rel in claimed:
             continue
@@ -310,16 +310,14 @@ def _resolve_by_convention(root: Path, config: Config, task: TaskFiles, known: s
 
 
 def _adopt_named_mirrors(
-    root: Path, config: Config, disc: Discovery, orphans: list[str], claimed: dict[str, str], claim: Claim
+    root: Path, config: Config, disc: Discovery, mirrors: set[str], claimed: dict[str, str], claim: Claim
 ) -> None:
     """0506 case: ``tasks-0506-tfgrpo.md`` names ``.agent/task/0506-tfgrpo-integration.md``.
 
-    A checklist without a mirror whose preamble names an orphan mirror adopts it; when the
-    mirror's name is a registry key without a checklist, the checklist joins that key.
+    A checklist without a mirror whose preamble names exactly one mirror adopts it when
+    the mirror is unclaimed; when the mirror belongs to a registry task that has no
+    checklist, the checklist joins that task (its key comes from the registry).
     """
-    if not orphans:
-        return
-    orphan_set = set(orphans)
     for task in list(disc.tasks.values()):
         if task.agent is not None or task.canonical is None:
             continue
@@ -328,23 +326,23 @@ def _adopt_named_mirrors(
         except InputError:
             continue
         head = tf.text.split("\n## ", 1)[0]
-        named = {f".agent/task/{m}.md" for m in _AGENT_MENTION.findall(head)} & orphan_set
+        named = {f".agent/task/{m}.md" for m in _AGENT_MENTION.findall(head)} & mirrors
         if len(named) != 1:
             continue
         mirror = named.pop()
-        mkey = Path(mirror).stem
-        target = disc.tasks.get(mkey)
-        if target is not None and target is not task and target.canonical is None and "index" in target.sources:
-            # the checklist belongs to the registry key its mirror carries
-            del claimed[task.canonical]
-            canonical = task.canonical
-            disc.tasks.pop(task.key, None)
-            disc.conflicts.append(
-                KeyConflict("checklist-name-differs", mkey,
-                            f"{canonical} is named for {task.key!r} but its mirror and registry row use {mkey!r}",
-                            [(canonical, None)])
-            )
-            claim(target, "canonical", canonical)
-            claim(target, "agent", mirror)
-        elif target is None:
+        owner_key = claimed.get(mirror)
+        if owner_key is None:
             claim(task, "agent", mirror)
+            continue
+        owner = disc.tasks.get(owner_key)
+        if owner is None or owner is task or owner.canonical is not None or "index" not in owner.sources:
+            continue
+        canonical = task.canonical
+        del claimed[canonical]
+        disc.tasks.pop(task.key, None)
+        disc.conflicts.append(
+            KeyConflict("checklist-name-differs", owner.key,
+                        f"{canonical} is named for {task.key!r} but its mirror and registry row use {owner.key!r}",
+                        [(canonical, None)])
+        )
+        claim(owner, "canonical", canonical)

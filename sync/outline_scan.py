@@ -98,13 +98,13 @@ def _front_matter_end(lines: list[str]) -> int:
     count = len(_FM_OPEN.match(lines[0]).group(1))  # type: ignore[union-attr]
     for idx in range(1, len(lines)):
         line = lines[idx]
-        if line.startswith("...") and not line[3:].strip(" "):
+        if line.startswith("...") and not line[3:].strip(" \t"):
             return idx + 1
         stripped = line.lstrip(" ")
         if len(line) - len(stripped) >= 4 or not stripped.startswith("-"):
             continue
         run = len(stripped) - len(stripped.lstrip("-"))
-        if run >= count and not stripped[run:].strip(" "):
+        if run >= count and not stripped[run:].strip(" \t"):  # skipSpaces skips tabs too
             return idx + 1
     return 0
 
@@ -144,9 +144,14 @@ class _Scanner:
             return False
         nxt = self.lines[idx + 1]
         nind = len(nxt) - len(nxt.lstrip(" "))
+        if nxt[nind : nind + 1] == "\t":
+            raise Unsupported("tab indentation")
         base = self.stack[-1].content_col if self.stack else 0
         if nind < base or nind - base >= 4:
             return False
+        line = self.lines[idx]
+        if len(line) - len(line.lstrip(" ")) - base >= 4:
+            return False  # the header row is indented code: markdown-it's is_code_block
         cols = _delimiter_columns(nxt)
         return cols > 0 and cols == _table_columns(body)
 
@@ -246,14 +251,17 @@ class _Scanner:
         """Whether a line ends the open paragraph/table instead of continuing it lazily."""
         blk = self.stack[-1].content_col if self.stack else 0
         if ind - blk >= 4:
-            return False
+            return self.table  # lazy for a paragraph; a table row may not be indented code
         kind = self._classify(body)
+        if kind == "html" and not body.startswith("<!--"):
+            raise Unsupported("HTML that may or may not interrupt a paragraph")
         if kind != "item":
             return kind != "text"
         list_indent = (self.stack[-2].content_col if len(self.stack) > 1 else 0) if self.stack else -1
         if list_indent >= 0 and ind - list_indent >= 4 and ind < blk:
             return False
-        if self.para and ind >= blk:
+        # a blockquote asks the list rule as "blockquote", not "paragraph": any item ends it
+        if self.para and not self.quote and ind >= blk:
             m = _ORDERED.match(body)
             if m and int(m.group(1)) != 1:
                 return False

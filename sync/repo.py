@@ -244,7 +244,7 @@ def load_checklist(repo: Repo, rel: str, key: str | None) -> ChecklistDoc | None
     if h1:
         doc.title = _TITLE_PREFIX.sub("", h1.text).strip() or h1.text
     if not doc.archived:
-        doc.items = extract_items(rel, outline, key=key)
+        doc.items = extract_items(rel, outline, key=key, lines=lines)
         first_h2 = next((b.line for b in outline.blocks if b.kind == "heading" and b.level >= 2), len(lines))
         doc.mentions = sorted(set(_MIRROR_MENTION.findall("\n".join(lines[:first_h2]))) - {rel})
     return doc
@@ -275,7 +275,7 @@ def _aliases(repo: Repo) -> dict[str, str]:
     """Every spelling a TASKS.md header or overview block may use for a task key."""
     alias: dict[str, str] = {}
     numeric: dict[str, list[str]] = {}
-    for key, task in repo.tasks.items():
+    for key, task in repo.discovery.tasks.items():
         alias.setdefault(key, key)
         nid = numeric_id(key)
         if nid:
@@ -350,11 +350,10 @@ def _load_tasks_md(repo: Repo, alias: dict[str, str]) -> None:
         repo.diagnostics.append(Diagnostic(rel, message, line, "warning"))
     for snap in doc.snapshots:
         key = alias.get(snap.raw_key) if snap.raw_key else None
-        task = repo.tasks.get(key) if key else None
-        if task is None:
+        if key is None:
             repo.unattributed.append(snap)
-        else:
-            task.snapshots.append(snap)
+        elif key in repo.tasks:
+            repo.tasks[key].snapshots.append(snap)
 
 
 def _load_overview(repo: Repo, alias: dict[str, str]) -> None:

@@ -83,7 +83,7 @@ def status_json(repo: Repo, tasks: list[Task]) -> dict[str, Any]:
             "managed_blocks": [{"key": b.key, "begin": b.begin, "end": b.end} for b in doc.managed],
         },
         "unattributed_snapshots": [s.to_json() for s in repo.unattributed],
-        "conflicts": [c.to_json() for c in repo.conflicts],
+        "conflicts": [c.to_json() for c in repo.conflicts if c.key in {t.key for t in tasks}],
         "diagnostics": [d.to_json() for d in repo.diagnostics],
     }
 
@@ -96,6 +96,6 @@ def summary(repo: Repo, tasks: list[Task]) -> dict[str, int]:
         "archived": archived,
         "items_total": sum(len(t.items) for t in tasks),
         "items_done": sum(1 for t in tasks for i in t.items if i.checked),
-        "conflicts": len(repo.conflicts),
+        "conflicts": sum(1 for c in repo.conflicts if c.key in {t.key for t in tasks}),
         "diagnostics": len(repo.diagnostics),
     }

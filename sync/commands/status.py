@@ -36,7 +36,10 @@ def command(root: Path, task_keys: tuple[str, ...], fmt: str) -> None:
         click.echo(render_text(repo, tasks), nl=False)
     for diag in repo.diagnostics:
         click.echo(f"tasksync: {diag}", err=True)
+    selected = set(repo.tasks)
     for conflict in repo.conflicts:
+        if conflict.key not in selected:
+            continue
         where = ", ".join(f"{p}:{line}" if line else p for p, line in conflict.locations[:3])
         click.echo(f"tasksync: key conflict ({conflict.kind}): {conflict.message} [{where}]", err=True)
     errors = any(d.severity == "error" for d in repo.diagnostics)

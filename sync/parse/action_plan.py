@@ -22,6 +22,7 @@ _SECTION_REF = re.compile(r"`docs/TASKS\.md`\s*\((\S+) section\)")
 _OVERVIEW_TASK = re.compile(r"^Task\s+(?P<id>\S+)\s+[—-]\s+(?P<title>.+)$")
 _MILESTONE_PREFIX = re.compile(r"^(?:Milestone\s*:\s*)", re.I)
 _RISK_SPLIT = re.compile(r"\s+[—–]\s+|\s+-\s+|:\s+")
+_RISK_LABELLED = re.compile(r"^Risk:\s*(?P<risk>.+?)\s*\bMitigation:\s*(?P<mitigation>.+)$", re.I | re.S)
 
 LABELS = {
     "current phase": "Current Phase",
@@ -232,6 +233,10 @@ def parse_plan(path: str, outline: Outline, *, key: str | None = None,
 
 def _add_risk(plan: ActionPlan, block: Block) -> None:
     text = block.text.split("\n")[0]
+    labelled = _RISK_LABELLED.match(text)
+    if labelled:
+        plan.risks.append(Risk(block.line + 1, labelled["risk"].rstrip(" ."), labelled["mitigation"]))
+        return
     parts = _RISK_SPLIT.split(text, maxsplit=1)
     plan.risks.append(Risk(block.line + 1, parts[0].strip(), parts[1].strip() if len(parts) > 1 else None))
 

@@ -24,6 +24,7 @@ _LEGACY_ROW = re.compile(r"^(?P<group>[^`\n]+?)\s+[—-]\s+`\[(?P<state>[ xX])\]
 _STATUS = re.compile(r"^(?:Status\b|_?status\b)", re.I)
 _SUBTASK = re.compile(r"^Subtask:\s*", re.I)
 _EVIDENCE_LINE = re.compile(r"^(?:Acceptance|Evidence)\s*:", re.I)
+_STRAY_STATUS = re.compile(r"^ {4,8}[-*+] \[([ xX])\][ \t]+(Status\b.*)$")
 _STUB_MARKER = "<!-- docs-archive:stub -->"
 
 
@@ -47,6 +48,7 @@ class Item:
     parent_line: int | None = None
     evidence: list[Evidence] = field(default_factory=list)
     has_evidence_label: bool = False
+    note: str | None = None  # how the item was read when Markdown alone did not say
 
     @property
     def group(self) -> str:
@@ -71,6 +73,7 @@ class Item:
             "parent": self.parent,
             "parent_line": self.parent_line,
             "evidence": [e.to_json() for e in self.evidence],
+            "note": self.note,
         }
 
 
@@ -107,8 +110,14 @@ def extract_items(
     *,
     key: str | None = None,
     line_range: tuple[int, int] | None = None,
+    lines: list[str] | None = None,
 ) -> list[Item]:
-    """Items of ``outline`` (optionally only blocks starting inside ``line_range``, 0-based)."""
+    """Items of ``outline`` (optionally only blocks starting inside ``line_range``, 0-based).
+
+    With ``lines``, a ``Subtask:`` whose ``- [x] Status`` line is over-indented (so
+    CommonMark reads it as indented code, as in real 2025 mirrors) still gets its state,
+    read by position and flagged in ``Item.note``.
+    """
     blocks = outline.blocks
     children: dict[int, list[int]] = {}
     for idx, block in enumerate(blocks):
@@ -144,6 +153,8 @@ def extract_items(
             prev_top_end = block.end
         groups = (*chain, bold_group) if bold_group else chain
         item = _to_item(path, blocks, idx, children, groups, key)
+        if item is None and lines is not None and _SUBTASK.match(block.text):
+            item = _stray_status(path, blocks, idx, children, groups, key, lines)
         if item is not None:
             item.segment = segment
             items.append(item)
@@ -232,6 +243,34 @@ def _status_item(
         evidence=_dedupe(evidence),
         has_evidence_label=labelled,
     )
+    return item
+
+
+def _stray_status(
+    path: str,
+    blocks: list[Block],
+    idx: int,
+    children: dict[int, list[int]],
+    groups: tuple[str, ...],
+    key: str | None,
+    lines: list[str],
+) -> Item | None:
+    """The Status line right after a Subtask block that Markdown parsed as code."""
+    block = blocks[idx]
+    if any(blocks[c].checked is not None for c in children.get(idx, [])):
+        return None
+    nxt = block.end
+    if nxt >= len(lines):
+        return None
+    m = _STRAY_STATUS.match(lines[nxt])
+    if not m or any(b.line == nxt for b in blocks):
+        return None
+    ghost = Block("item", nxt, nxt + 1, m.group(2).strip(), checked=m.group(1) != " ",
+                  indent=len(lines[nxt]) - len(lines[nxt].lstrip(" ")), marker="-", parent=idx)
+    blocks_with = [*blocks, ghost]
+    item = _status_item(path, blocks_with, len(blocks), {**children, idx: [*children.get(idx, []), len(blocks)]},
+                        groups, key)
+    item.note = "Status line indented as code (4+ spaces); read by position"
     return item
 
 

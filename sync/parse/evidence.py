@@ -70,10 +70,10 @@ def classify(raw: str) -> Evidence:
     token = raw.strip().rstrip(".,;")
     if " " in token or not token:
         return Evidence(raw, "prose")
+    if _PLACEHOLDER.search(token) and ("/" in token or "manifest" in token or "run" in token):
+        return _malformed(raw, "placeholder")
     if "/" not in token and not _PATHISH.match(token):
         return Evidence(raw, "prose")
-    if _PLACEHOLDER.search(token):
-        return _malformed(raw, "placeholder")
     if any(ch in token for ch in "*?") or "..." in token or "…" in token:
         return _malformed(raw, "glob or ellipsis")
     if token.startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", token):
