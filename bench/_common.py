@@ -52,7 +52,7 @@ def run_once(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None
 def interleaved(commands: dict[str, list[str]], runs: int, cwd: Path | None = None) -> dict[str, list[float]]:
     """Run the commands A B C A B C ... so machine noise hits all of them alike."""
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for name, cmd in commands.items():  # warm the page cache once
+    for cmd in commands.values():  # warm the page cache once
         run_once(cmd, cwd)
     for _ in range(runs):
         for name, cmd in commands.items():

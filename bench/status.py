@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CORPUS, count_files, interleaved, plain_read_cmd, report, tasksync_cmd  # noqa: E402
+from _common import CORPUS, count_files, interleaved, plain_read_cmd, report, tasksync_cmd
 
 
 def main() -> None:

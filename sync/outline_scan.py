@@ -192,7 +192,7 @@ class _Scanner:
                 # markdown-it asks its terminator rules in the innermost container's frame
                 if not self._terminates(body, ind):
                     if self._is_table_start(idx, body):
-                        kind = "text"
+                        kind = "code" if rel >= 4 else "text"  # rel: once the items it ends are closed
                     else:
                         if self.para:
                             self.para_lines.append(body.strip())
@@ -298,6 +298,8 @@ class _Scanner:
         if "\t" in inner[:4]:
             raise Unsupported("tab in blockquote")
         stripped = inner.lstrip(" ")
+        if stripped.startswith("[!"):
+            raise Unsupported("possible GitHub alert")  # markdown-it does not keep lazy lines in alerts
         if not stripped:
             self.quote = True
             self.para = False

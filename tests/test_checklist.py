@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import EARLY, LATE
+
 from sync.config import Config
 from sync.outline import build_outline
 from sync.parse.checklist import extract_items, is_stub, might_be_stub, normalise_title
@@ -86,7 +86,9 @@ def test_heading_less_trailing_group_is_a_new_segment(early) -> None:
 
 
 def test_duplicate_titles_get_occurrences(early) -> None:
-    items = items_of("## G\n- [x] Artifact set mirrored\n- [ ] Other\n- [x] Artifact set mirrored.\n## H\n- [x] Other\n")
+    items = items_of(
+        "## G\n- [x] Artifact set mirrored\n- [ ] Other\n- [x] Artifact set mirrored.\n## H\n- [x] Other\n"
+    )
     assert [(i.norm, i.occurrence) for i in items] == [
         ("artifact set mirrored", 1), ("other", 1), ("artifact set mirrored", 2), ("other", 1)]
     fixture = early.tasks["0440-palette-snapshot"].canonical.items

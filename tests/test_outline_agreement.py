@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, FIXTURES, needs_corpus
+
 from sync.outline_mdit import mdit_outline
 from sync.outline_scan import Unsupported, scan_outline
 from sync.textfile import decode
@@ -39,7 +39,7 @@ def _agree(paths: list[Path]) -> tuple[int, int]:
 
 
 def test_fixtures_agree() -> None:
-    scanned, declined = _agree(sorted(FIXTURES.rglob("*.md")))
+    scanned, _declined = _agree(sorted(FIXTURES.rglob("*.md")))
     assert scanned > 50
 
 

@@ -152,15 +152,15 @@ def scan_runs(root: Path, runs_dir: str) -> dict[str, list[RunRef]]:
             cli = list(os.scandir(os.path.join(task_entry.path, "cli")))
         except (FileNotFoundError, NotADirectoryError):
             cli = []
+        prefix = f"{runs_dir}/{task_entry.name}"
         for run in cli:
             if run.is_dir(follow_symlinks=False):
-                refs.append(RunRef(task_entry.name, run.name, f"{runs_dir}/{task_entry.name}/cli/{run.name}/manifest.json"))
+                refs.append(RunRef(task_entry.name, run.name, f"{prefix}/cli/{run.name}/manifest.json"))
         if not cli:
             for run in os.scandir(task_entry.path):
-                if run.is_dir(follow_symlinks=False) and run.name not in _SKIP_LEGACY and RUN_ID_FULL.match(run.name):
-                    refs.append(
-                        RunRef(task_entry.name, run.name, f"{runs_dir}/{task_entry.name}/{run.name}/manifest.json", True)
-                    )
+                name = run.name
+                if run.is_dir(follow_symlinks=False) and name not in _SKIP_LEGACY and RUN_ID_FULL.match(name):
+                    refs.append(RunRef(task_entry.name, name, f"{prefix}/{name}/manifest.json", True))
         if refs:
             refs.sort(key=run_order)
             out[task_entry.name] = refs

@@ -150,9 +150,8 @@ def parse_spec(path: str, lines: list[str], *, archived: bool = False) -> Spec:
                 where["last_review"] = idx + 1
                 break
     lr = values.get("last_review")
-    spec.last_review = lr if lr and _DATE.match(lr[:10]) else lr
-    if spec.last_review and len(spec.last_review) > 10 and _DATE.match(spec.last_review[:10]):
-        spec.last_review = spec.last_review[:10]
+    # a datetime keeps only its date; anything else is kept as written (and fails to parse as a date)
+    spec.last_review = lr[:10] if lr and _DATE.match(lr[:10]) else lr
     spec.last_review_line = where.get("last_review")
     spec.status = values.get("status")
     spec.title = values.get("title")
