@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import EARLY, LATE
+
 from sync.config import Config
 from sync.outline import build_outline
 from sync.parse.action_plan import parse_overview, parse_plan

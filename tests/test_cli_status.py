@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -10,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS_EARLY, CORPUS_LATE, EARLY, LATE, PROJECT, needs_corpus, run
 
 

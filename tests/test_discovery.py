@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import EARLY, LATE
+
 from sync.config import Config
 from sync.discovery import discover
 

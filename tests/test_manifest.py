@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from conftest import EARLY, LATE
+
 from sync.config import Config
 from sync.parse.manifest import RunRef, load_manifest, scan_runs, schema_errors
 from sync.repo import load_repo

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from conftest import CORPUS_LATE, LATE, needs_corpus
+
 from sync.config import Config
 from sync.parse.spec import WANTED, _as_text, fast_front_matter, front_matter_bounds, parse_spec, yaml_front_matter
 from sync.repo import load_repo

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import EARLY, LATE
+
 from sync.config import Config
 from sync.outline import build_outline
 from sync.parse.tasks_md import count_lines, parse_header, parse_tasks_md
