@@ -17,6 +17,7 @@ from sync import __version__
 from sync.errors import EXIT_INTERNAL, TasksyncError
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("sync.commands.check", "Link ticked items to run evidence, reconcile mirrors, report drift."),
     "status": ("sync.commands.status", "One row per task: items done, latest run, registry status, mirrors."),
     "config": ("sync.commands.config", "Print the effective configuration."),
 }

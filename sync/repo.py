@@ -8,6 +8,7 @@ is still reported with what could be read.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import json
 import re
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class ChecklistDoc:
     engine: str = "scan"
     line_count: int = 0
     mentions: list[str] = field(default_factory=list)  # task-doc paths named in the preamble
+    placeholder_mentions: list[tuple[int, str]] = field(default_factory=list)  # (line, `path/<id>.md`)
     crlf: bool = False
     bom: bool = False
 
@@ -117,22 +119,9 @@ class Task:
     def plan_archived(self) -> bool:
         return self._plan[1]
 
-    @cached_property
+    @property
     def spec(self) -> Spec | None:
-        rel = self.files.spec
-        if not rel:
-            return None
-        tf = _read(self.repo, rel)
-        if tf is None:
-            return None
-        archived = might_be_stub(tf.text) and is_stub(_outline(tf), tf.lines)
-        spec = parse_spec(rel, tf.lines, archived=archived)
-        if spec.yaml_error and not archived:
-            self.repo.diagnostics.append(
-                Diagnostic(rel, f"front matter is not valid YAML ({spec.yaml_error}); "
-                           "read last_review from its line instead", spec.yaml_error_line, "info")
-            )
-        return spec
+        return self.repo.spec(self.files.spec) if self.files.spec else None
 
     @cached_property
     def title(self) -> str:
@@ -184,6 +173,7 @@ class Repo:
     reserve_lines: int = DEFAULT_RESERVE_LINES
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _manifests: dict[str, Manifest] = field(default_factory=dict)
+    _specs: dict[str, Spec | None] = field(default_factory=dict)
 
     @property
     def registry(self) -> Registry | None:
@@ -196,6 +186,30 @@ class Repo:
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return self.discovery.diagnostics
+
+    def spec(self, rel: str) -> Spec | None:
+        """Parse a spec once (specs are read by tasks and by the freshness rule)."""
+        if rel in self._specs:
+            return self._specs[rel]
+        spec = None
+        tf = _read(self, rel)
+        if tf is not None:
+            archived = might_be_stub(tf.text) and is_stub(_outline(tf), tf.lines)
+            spec = parse_spec(rel, tf.lines, archived=archived)
+            if spec.yaml_error and not archived:
+                self.diagnostics.append(
+                    Diagnostic(rel, f"front matter is not valid YAML ({spec.yaml_error}); "
+                               "read last_review from its line instead", spec.yaml_error_line, "info")
+                )
+        self._specs[rel] = spec
+        return spec
+
+    def spec_paths(self) -> list[str]:
+        """Every spec file the configured globs find (README.md excluded, as spec-guard does)."""
+        return sorted(
+            p for p in self.discovery.files
+            if any(fnmatch.fnmatchcase(p, g) for g in self.config.specs) and not p.lower().endswith("/readme.md")
+        )
 
     def manifest(self, ref: RunRef) -> Manifest:
         """Load a manifest once per run (lazy: only cited and latest runs are read)."""
@@ -247,6 +261,10 @@ def load_checklist(repo: Repo, rel: str, key: str | None) -> ChecklistDoc | None
         doc.items = extract_items(rel, outline, key=key, lines=lines)
         first_h2 = next((b.line for b in outline.blocks if b.kind == "heading" and b.level >= 2), len(lines))
         doc.mentions = sorted(set(_MIRROR_MENTION.findall("\n".join(lines[:first_h2]))) - {rel})
+        for idx in range(first_h2):
+            for mention in _MIRROR_MENTION.findall(lines[idx]):
+                if "<" in mention:
+                    doc.placeholder_mentions.append((idx + 1, mention))
     return doc
 
 

@@ -148,7 +148,9 @@ def extract_items(
                 m = _BOLD_GROUP.match(block.text)
                 if m:
                     bold_group = m.group(1).strip()
-            if prev_top_end is not None and block.line > prev_top_end:
+            if prev_top_end is not None and block.line > prev_top_end and (
+                lines is None or not any(lines[n].strip() for n in range(prev_top_end, block.line))
+            ):
                 segment += 1
             prev_top_end = block.end
         groups = (*chain, bold_group) if bold_group else chain

@@ -152,5 +152,8 @@ def extract_runs_anywhere(text: str) -> list[Evidence]:
     """Run references cited without an Evidence label (``; manifest `...` ``)."""
     if ".runs" not in text and "out/" not in text:
         return []
-    refs = [r for r in extract(text) if r.kind.startswith("run-") or (r.kind == "malformed" and ".runs" in r.raw)]
+    refs = [
+        r for r in extract(text)
+        if r.kind.startswith("run-") or r.kind == "out-file" or (r.kind == "malformed" and ".runs" in r.raw)
+    ]
     return refs

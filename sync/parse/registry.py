@@ -7,6 +7,7 @@ and yields each row with its offset, so findings can name the row's line.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ class IndexRow:
     gate: dict[str, Any] | None = None
     completed_at: str | None = None
     explicit_key: bool = False
+    span: tuple[int, int] = (0, 0)  # character offsets of the row's object in the file
 
     def files(self) -> list[str]:
         """Every repo path the row names, most specific first."""
@@ -68,6 +70,17 @@ class Registry:
     path: str
     rows: list[IndexRow] = field(default_factory=list)
     extra_keys: list[str] = field(default_factory=list)  # top-level keys other than items/specs
+    text: str = ""
+
+    def field_line(self, row: IndexRow, name: str) -> int:
+        """The line of a top-level key of ``row`` (e.g. ``"status"``), else the row's first line."""
+        start, end = row.span
+        chunk = self.text[start:end]
+        for m in re.finditer(rf'"{re.escape(name)}"\s*:', chunk):
+            prefix = chunk[: m.start()]
+            if prefix.count("{") - prefix.count("}") == 1:
+                return row.line + prefix.count("\n")
+        return row.line
 
 
 def _row(obj: Any, line: int) -> IndexRow | None:
@@ -101,7 +114,7 @@ def parse_registry(path: str, text: str) -> Registry:
         raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
     if not isinstance(data, dict):
         raise InputError("top level must be an object with 'items'", path=path, line=1)
-    reg = Registry(path, extra_keys=[k for k in data if k not in ("items", "specs")])
+    reg = Registry(path, extra_keys=[k for k in data if k not in ("items", "specs")], text=text)
     for section in ("items", "specs"):
         rows = data.get(section)
         if rows is None:
@@ -109,16 +122,17 @@ def parse_registry(path: str, text: str) -> Registry:
         if not isinstance(rows, list):
             raise InputError(f"'{section}' must be an array", path=path)
         line, last = 1, 0
-        for obj, offset in _row_offsets(text, section, decoder, len(rows)):
+        for obj, offset, end in _row_offsets(text, section, decoder, len(rows)):
             line += text.count("\n", last, offset)
             last = offset
             row = _row(obj, line)
             if row is not None:
+                row.span = (offset, end)
                 reg.rows.append(row)
     return reg
 
 
-def _row_offsets(text: str, section: str, decoder: json.JSONDecoder, count: int) -> list[tuple[Any, int]]:
+def _row_offsets(text: str, section: str, decoder: json.JSONDecoder, count: int) -> list[tuple[Any, int, int]]:
     """Each element of the top-level array ``section`` with the offset it starts at."""
     # find the top-level key by decoding the object's keys in order
     pos = text.index("{") + 1
@@ -136,12 +150,12 @@ def _row_offsets(text: str, section: str, decoder: json.JSONDecoder, count: int)
         _, pos = decoder.raw_decode(text, pos)
         while text[pos] in ws + ",":
             pos += 1
-    out: list[tuple[Any, int]] = []
+    out: list[tuple[Any, int, int]] = []
     pos += 1  # past "["
     for _ in range(count):
         while text[pos] in ws + ",":
             pos += 1
         start = pos
         obj, pos = decoder.raw_decode(text, pos)
-        out.append((obj, start))
+        out.append((obj, start, pos))
     return out

@@ -1,0 +1,86 @@
+"""A content-keyed result cache for ``tasksync check``.
+
+The key hashes everything a check reads — every task document's bytes, the registry,
+``docs/TASKS.md``, the config, the size and mtime of every run manifest, the rule
+severities, the selection and ``--today`` — so any change invalidates it.  It lives in
+``.tasksync-cache/``, a directory that ignores itself (a ``.gitignore`` of ``*``) so git
+never sees it.  Results that depend on the clock (runs still in progress) are not cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from sync import __version__
+from sync.findings import Finding
+
+CACHE_DIR = ".tasksync-cache"
+
+
+def _runs_fingerprint(root: Path, runs_dir: str, digest: hashlib._Hash) -> None:
+    base = root / runs_dir
+    try:
+        tasks = sorted(os.scandir(base), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        digest.update(b"no-runs")
+        return
+    for task in tasks:
+        if not task.is_dir(follow_symlinks=False):
+            continue
+        for sub in ("cli",):
+            try:
+                runs = sorted(os.scandir(os.path.join(task.path, sub)), key=lambda e: e.name)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for run in runs:
+                try:
+                    st = os.stat(os.path.join(run.path, "manifest.json"))
+                    stamp = f"{st.st_size}:{st.st_mtime_ns}"
+                except OSError:
+                    stamp = "absent"
+                digest.update(f"{task.name}/{run.name}={stamp}\n".encode())
+
+
+def cache_key(root: Path, inputs: dict[str, bytes], runs_dir: str, extra: dict) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"tasksync {__version__}\n".encode())
+    digest.update(json.dumps(extra, sort_keys=True, default=str).encode())
+    for path in sorted(inputs):
+        digest.update(path.encode() + b"\0")
+        digest.update(hashlib.blake2b(inputs[path], digest_size=16).digest())
+    _runs_fingerprint(root, runs_dir, digest)
+    return digest.hexdigest()
+
+
+def load(root: Path, key: str) -> list[Finding] | None:
+    try:
+        data = json.loads((root / CACHE_DIR / "check.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("key") != key:
+        return None
+    try:
+        return [Finding.from_json(f) for f in data["findings"]]
+    except (KeyError, TypeError):
+        return None
+
+
+def store(root: Path, key: str, findings: list[Finding]) -> None:
+    """Best effort: a read-only checkout simply runs uncached."""
+    directory = root / CACHE_DIR
+    try:
+        directory.mkdir(exist_ok=True)
+        ignore = directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by tasksync: this directory is a cache\n*\n", encoding="utf-8")
+        payload = json.dumps({"key": key, "findings": [f.to_json() for f in findings]}, ensure_ascii=False)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".check-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        os.replace(tmp, directory / "check.json")
+    except OSError:
+        return

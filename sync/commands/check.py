@@ -1,0 +1,139 @@
+"""``tasksync check``: link ticked items to run evidence, reconcile mirrors, report drift."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from sync.commands.common import parse_today, resolve_root
+from sync.config import load_config
+from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from sync.findings import Finding, at_least
+
+
+@click.command("check")
+@click.argument("root", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--task", "task_keys", multiple=True, metavar="KEY", help="Only this task (repeatable).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
+              help="Exit 1 when a finding is at or above this severity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text",
+              show_default=True)
+@click.option("--today", metavar="YYYY-MM-DD", help="Date for date-dependent rules (default: the system date).")
+@click.option("--color/--no-color", "color", default=None, help="Colour text output (default: on a terminal).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .tasksync-cache/.")
+def command(
+    root: Path,
+    paths: tuple[Path, ...],
+    task_keys: tuple[str, ...],
+    fail_on: str,
+    fmt: str,
+    today: str | None,
+    color: bool | None,
+    no_cache: bool,
+) -> None:
+    """Check ROOT (default: the current directory) for drift between task docs and evidence.
+
+    PATHS limit the check to the tasks those files belong to.
+    """
+    from sync.check import run_check, severities, tasks_for_paths
+    from sync.repo import load_repo
+
+    root = resolve_root(root)
+    day = parse_today(today)
+    config = load_config(root)
+    sev = severities(config)
+    repo = load_repo(root, config)
+    selected = set(repo.tasks)
+    if task_keys:
+        unknown = [k for k in task_keys if k not in repo.tasks]
+        if unknown:
+            raise UsageError(f"unknown task {', '.join(unknown)} (see `tasksync status` for the keys)")
+        selected &= set(task_keys)
+    if paths:
+        rels = [_relative(root, p) for p in paths]
+        selected &= tasks_for_paths(repo, rels)
+    tasks = [repo.tasks[k] for k in sorted(selected)]
+
+    findings = None
+    key = None
+    if not no_cache:
+        from sync import cache
+
+        inputs = _inputs(repo)
+        extra = {"today": day.isoformat(), "tasks": sorted(selected), "severities": sev, "config": config.to_json()}
+        key = cache.cache_key(root, inputs, config.runs_dir, extra)
+        findings = cache.load(root, key)
+    if findings is None:
+        findings = run_check(repo, tasks, day)
+        if key is not None and not _clock_dependent(repo, tasks):
+            from sync import cache
+
+            cache.store(root, key, findings)
+
+    _emit(findings, fmt, color, len(tasks), sev)
+    for diag in repo.diagnostics:
+        if diag.severity != "info":
+            click.echo(f"tasksync: {diag}", err=True)
+    failing = any(at_least(f.severity, fail_on) for f in findings)
+    errors = any(d.severity == "error" for d in repo.diagnostics)
+    raise SystemExit(EXIT_FINDINGS if failing or errors else EXIT_CLEAN)
+
+
+def _relative(root: Path, path: Path) -> str:
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise UsageError(f"{path} is outside the repository root {root}") from None
+    candidate = root / path
+    if candidate.exists() or not path.exists():
+        return path.as_posix()
+    return os.path.relpath(path.resolve(), root.resolve()).replace(os.sep, "/")
+
+
+def _inputs(repo) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    """Every file a check reads, as bytes (read once; the loader reuses them)."""
+    from sync.errors import InputError
+
+    cfg = repo.config
+    names = set(repo.discovery.files) | {cfg.index, cfg.tasks_md, cfg.plan_overview, cfg.tasks_policy,
+                                         ".tasksync.yaml"}
+    out: dict[str, bytes] = {}
+    for rel in sorted(names):
+        if not (repo.root / rel).exists():
+            continue
+        try:
+            out[rel] = repo.discovery.read(repo.root, rel, cfg.max_file_bytes).raw
+        except InputError as err:
+            out[rel] = f"unreadable: {err}".encode()
+    return out
+
+
+def _clock_dependent(repo, tasks) -> bool:  # type: ignore[no-untyped-def]
+    """Runs still in progress turn stale with time: such results are not cached."""
+    return any(repo.manifest(r).status in ("in_progress", "queued") for t in tasks for r in t.runs[-3:])
+
+
+def _emit(findings: list[Finding], fmt: str, color: bool | None, tasks: int, sev: dict[str, str]) -> None:
+    if fmt == "json":
+        from sync.report import json_report
+
+        click.echo(json_report.render(findings, tasks=tasks), nl=False)
+    elif fmt == "github":
+        from sync.report import github
+
+        click.echo(github.render(findings), nl=False)
+    elif fmt == "sarif":
+        from sync.report import sarif
+
+        click.echo(sarif.render(findings, sev), nl=False)
+    else:
+        from sync.report import text
+
+        if color is None:
+            color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        click.echo(text.render(findings, colour=color, tasks=tasks), nl=False, color=color)
