@@ -60,7 +60,8 @@ def command(
 
     findings = None
     key = None
-    if not no_cache:
+    # the cache serves whole-repository checks; a selection is cheap enough to run directly
+    if not no_cache and not task_keys and not paths:
         from sync import cache
 
         inputs = _inputs(repo)

@@ -106,56 +106,75 @@ def _row(obj: Any, line: int) -> IndexRow | None:
 
 
 def parse_registry(path: str, text: str) -> Registry:
-    """Rows of ``items`` and ``specs``; invalid JSON raises :class:`InputError` with its line."""
-    decoder = json.JSONDecoder()
+    """Rows of ``items`` and ``specs``; invalid JSON raises :class:`InputError` with its line.
+
+    One pass: each row is decoded where it starts, so its line comes for free; only a file
+    that fails the walk is parsed again by ``json.loads``, for an exact error message.
+    """
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
-    if not isinstance(data, dict):
-        raise InputError("top level must be an object with 'items'", path=path, line=1)
-    reg = Registry(path, extra_keys=[k for k in data if k not in ("items", "specs")], text=text)
-    for section in ("items", "specs"):
-        rows = data.get(section)
-        if rows is None:
-            continue
-        if not isinstance(rows, list):
-            raise InputError(f"'{section}' must be an array", path=path)
-        line, last = 1, 0
-        for obj, offset, end in _row_offsets(text, section, decoder, len(rows)):
-            line += text.count("\n", last, offset)
-            last = offset
-            row = _row(obj, line)
-            if row is not None:
-                row.span = (offset, end)
-                reg.rows.append(row)
+        sections, extra = _walk(text)
+    except (json.JSONDecodeError, ValueError, IndexError):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+        if not isinstance(data, dict):
+            raise InputError("top level must be an object with 'items'", path=path, line=1) from None
+        raise InputError("'items' and 'specs' must be arrays", path=path) from None
+    reg = Registry(path, extra_keys=extra, text=text)
+    line, last = 1, 0
+    for obj, offset, end in sections:
+        line += text.count("\n", last, offset)
+        last = offset
+        row = _row(obj, line)
+        if row is not None:
+            row.span = (offset, end)
+            reg.rows.append(row)
     return reg
 
 
-def _row_offsets(text: str, section: str, decoder: json.JSONDecoder, count: int) -> list[tuple[Any, int, int]]:
-    """Each element of the top-level array ``section`` with the offset it starts at."""
-    # find the top-level key by decoding the object's keys in order
-    pos = text.index("{") + 1
-    ws = " \t\r\n"
-    while True:
-        while text[pos] in ws:
-            pos += 1
-        if text[pos] == "}":
-            return []
+_WS = " \t\r\n"
+
+
+def _skip(text: str, pos: int, chars: str = _WS) -> int:
+    while text[pos] in chars:
+        pos += 1
+    return pos
+
+
+def _walk(text: str) -> tuple[list[tuple[Any, int, int]], list[str]]:
+    """Decode the top-level object key by key; rows of ``items``/``specs`` with their offsets."""
+    decoder = json.JSONDecoder()
+    pos = _skip(text, 0)
+    if text[pos] != "{":
+        raise ValueError("top level is not an object")
+    pos = _skip(text, pos + 1)
+    rows: list[tuple[Any, int, int]] = []
+    extra: list[str] = []
+    while text[pos] != "}":
         name, pos = decoder.raw_decode(text, pos)
-        while text[pos] in ws + ":":
+        pos = _skip(text, pos)
+        if text[pos] != ":":
+            raise ValueError("expected ':'")
+        pos = _skip(text, pos + 1)
+        if name in ("items", "specs"):
+            if text[pos] != "[":
+                raise ValueError(f"{name} is not an array")
+            pos = _skip(text, pos + 1)
+            while text[pos] != "]":
+                start = pos
+                obj, pos = decoder.raw_decode(text, pos)
+                rows.append((obj, start, pos))
+                pos = _skip(text, pos)
+                if text[pos] == ",":
+                    pos = _skip(text, pos + 1)
             pos += 1
-        if name == section:
-            break
-        _, pos = decoder.raw_decode(text, pos)
-        while text[pos] in ws + ",":
-            pos += 1
-    out: list[tuple[Any, int, int]] = []
-    pos += 1  # past "["
-    for _ in range(count):
-        while text[pos] in ws + ",":
-            pos += 1
-        start = pos
-        obj, pos = decoder.raw_decode(text, pos)
-        out.append((obj, start, pos))
-    return out
+        else:
+            extra.append(name)
+            _, pos = decoder.raw_decode(text, pos)
+        pos = _skip(text, pos)
+        if text[pos] == ",":
+            pos = _skip(text, pos + 1)
+    if text[pos + 1 :].strip(_WS):
+        raise ValueError("trailing data")
+    return rows, extra

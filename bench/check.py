@@ -1,0 +1,57 @@
+"""``tasksync check`` on a copy of the late corpus: cold, warm (result cache), one task.
+
+Whole processes, interleaved, medians, each beside the plain-read floor of the same files.
+Targets on the 2-core development machine: cold <= 1.5 s, warm <= 0.4 s, one task <= 0.25 s.
+Usage: python bench/check.py [ROOT] [--runs N] [--task KEY]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CORPUS, count_files, plain_read_cmd, run_once, tasksync_cmd  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("root", nargs="?", default=str(CORPUS / "co-2026-06-17"))
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--task", default="linear-617541e3-39f0-4926-8105-9b2a5c053a5b")
+    parser.add_argument("--today", default="2026-06-17")
+    args = parser.parse_args()
+    source = Path(args.root)
+    if not source.is_dir():
+        raise SystemExit(f"no corpus at {source}")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "repo"
+        shutil.copytree(source, root)
+        base = [*tasksync_cmd(), "check", str(root), "--today", args.today, "--format", "json"]
+        cache = root / ".tasksync-cache"
+        subprocess.run(base, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm the page cache
+        times: dict[str, list[float]] = {"plain read": [], "cold full check": [], "warm full check": [],
+                                         f"one task ({args.task[:24]}…)": []}
+        for _ in range(args.runs):
+            times["plain read"].append(run_once(plain_read_cmd(root)))
+            shutil.rmtree(cache, ignore_errors=True)
+            times["cold full check"].append(run_once(base))
+            times["warm full check"].append(run_once(base))
+            times[f"one task ({args.task[:24]}…)"].append(run_once([*base, "--task", args.task]))
+        print(f"root: copy of {source} ({count_files(root)} task-doc files), {args.runs} interleaved runs, "
+              f"{time.strftime('%Y-%m-%d')}")
+        floor = statistics.median(times["plain read"])
+        for name, values in times.items():
+            med = statistics.median(values)
+            print(f"  {name:<34} median {med * 1000:7.1f} ms   min {min(values) * 1000:7.1f} ms"
+                  f"   x{med / floor:5.1f} the plain read")
+
+
+if __name__ == "__main__":
+    main()
