@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CORPUS, count_files, plain_read_cmd, run_once, tasksync_cmd  # noqa: E402
+from _common import CORPUS, count_files, plain_read_cmd, run_once, tasksync_cmd
 
 
 def main() -> None:

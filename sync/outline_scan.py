@@ -27,6 +27,8 @@ _TASK = re.compile(r"\[([ xX])\][ \t]")
 _REFDEF = re.compile(r"\[[^\]]*\]:")
 _DELIM_CELL = re.compile(r":?-+:?$")
 _FM_OPEN = re.compile(r"(-{3,})")
+# markdown-it's ``mdTrim`` (JavaScript ``trim``): unlike ``str.strip`` it keeps U+001C-U+001F and U+0085
+_MD_TRIM = "\t\n\v\f\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 
 
 class Unsupported(Exception):
@@ -43,7 +45,7 @@ class _Open:
 
 def _table_columns(line: str) -> int:
     """Column count of a table header row, as markdown-it's ``escapedSplit`` counts it."""
-    text = line.strip()
+    text = line.strip(_MD_TRIM)
     if "|" not in text:
         return 0
     cells: list[str] = []
@@ -70,7 +72,7 @@ def _table_columns(line: str) -> int:
 
 def _delimiter_columns(line: str) -> int:
     """Column count of a table delimiter row, or 0 when ``line`` is not one."""
-    body = line.strip()
+    body = line.strip(" \t")  # only spaces and tabs may surround a delimiter row
     if len(body) < 2 or body[0] not in "|-:" or (body[1] not in "|-: \t"):
         return 0
     if body[0] == "-" and body[1] in " \t":
@@ -179,6 +181,8 @@ class _Scanner:
                 if self.quote:
                     self.quote = False
                 continue
+            if not line.strip():
+                raise Unsupported("only Unicode whitespace: not blank to markdown-it, blank to item ends")
             ind = len(line) - len(line.lstrip(" "))
             if line[ind] == "\t":
                 raise Unsupported("tab indentation")
@@ -191,7 +195,9 @@ class _Scanner:
             if self.para or self.table:
                 # markdown-it asks its terminator rules in the innermost container's frame
                 if not self._terminates(body, ind):
-                    if self._is_table_start(idx, body):
+                    if self.para and self._is_table_start(idx, body):  # a table row never starts one
+                        if self.quote:
+                            raise Unsupported("table after a blockquote: markdown-it keeps it lazy")
                         kind = "code" if rel >= 4 else "text"  # rel: once the items it ends are closed
                     else:
                         if self.para:
@@ -332,7 +338,7 @@ class _Scanner:
         if self.stack:
             raise Unsupported("HTML comment inside a list item")
         end = idx
-        while "-->" not in self.lines[end][ind + 4 if end == idx else 0 :]:
+        while "-->" not in self.lines[end][ind if end == idx else 0 :]:  # "<!-->" closes at once
             end += 1
             if end >= len(self.lines):
                 raise Unsupported("unterminated HTML comment")
