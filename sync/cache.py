@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from sync import __version__
+from sync.errors import Diagnostic
 from sync.findings import Finding
 
 CACHE_DIR = ".tasksync-cache"
@@ -56,7 +57,8 @@ def cache_key(root: Path, inputs: dict[str, bytes], runs_dir: str, extra: dict) 
     return digest.hexdigest()
 
 
-def load(root: Path, key: str) -> list[Finding] | None:
+def load(root: Path, key: str) -> tuple[list[Finding], list[Diagnostic], int] | None:
+    """Cached ``(findings, diagnostics, tasks checked)`` for ``key``, or None."""
     try:
         data = json.loads((root / CACHE_DIR / "check.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -64,12 +66,14 @@ def load(root: Path, key: str) -> list[Finding] | None:
     if data.get("key") != key:
         return None
     try:
-        return [Finding.from_json(f) for f in data["findings"]]
-    except (KeyError, TypeError):
+        findings = [Finding.from_json(f) for f in data["findings"]]
+        diags = [Diagnostic(d["path"], d["message"], d["line"], d["severity"]) for d in data["diagnostics"]]
+        return findings, diags, int(data["tasks"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 
-def store(root: Path, key: str, findings: list[Finding]) -> None:
+def store(root: Path, key: str, findings: list[Finding], diagnostics: list[Diagnostic], tasks: int) -> None:
     """Best effort: a read-only checkout simply runs uncached."""
     directory = root / CACHE_DIR
     try:
@@ -77,7 +81,11 @@ def store(root: Path, key: str, findings: list[Finding]) -> None:
         ignore = directory / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# created by tasksync: this directory is a cache\n*\n", encoding="utf-8")
-        payload = json.dumps({"key": key, "findings": [f.to_json() for f in findings]}, ensure_ascii=False)
+        payload = json.dumps(
+            {"key": key, "tasks": tasks, "findings": [f.to_json() for f in findings],
+             "diagnostics": [d.to_json() for d in diagnostics]},
+            ensure_ascii=False,
+        )
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".check-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(payload)

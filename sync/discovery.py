@@ -19,7 +19,7 @@ from sync.config import Config
 from sync.errors import Diagnostic, InputError
 from sync.keys import KEY_RE, key_from_path, stem
 from sync.parse.registry import IndexRow, Registry, parse_registry
-from sync.textfile import TextFile, read_text, resolve_inside
+from sync.textfile import TextFile, decode, read_bytes, read_text, resolve_inside
 
 _AGENT_MENTION = re.compile(r"\.agent/task/([a-z0-9][a-z0-9-]*)\.md")
 _PRD_NAME = re.compile(r"(?:^|/)\d{4}-prd-|(?:^|/)PRD")
@@ -66,15 +66,31 @@ class Discovery:
     files: set[str] = field(default_factory=set)  # every globbed document
     links: set[str] = field(default_factory=set)  # globbed documents that are symlinks
     cache: dict[str, TextFile] = field(default_factory=dict)
+    raw: dict[str, bytes] = field(default_factory=dict)
 
     def read(self, root: Path, rel: str, max_bytes: int) -> TextFile:
-        """Read once per run; discovery and the loader share the bytes."""
+        """Read once per run; discovery, the cache key and the loader share the bytes."""
         tf = self.cache.get(rel)
         if tf is None:
-            plain = rel in self.files and rel not in self.links
-            tf = read_text(root, rel, max_bytes=max_bytes, plain=plain)
+            raw = self.raw.pop(rel, None)
+            if raw is not None:
+                tf = decode(rel, raw)
+            else:
+                plain = rel in self.files and rel not in self.links
+                tf = read_text(root, rel, max_bytes=max_bytes, plain=plain)
             self.cache[rel] = tf
         return tf
+
+    def read_bytes(self, root: Path, rel: str, max_bytes: int) -> bytes:
+        """The bytes of a file without decoding them (for hashing); kept for :meth:`read`."""
+        tf = self.cache.get(rel)
+        if tf is not None:
+            return tf.raw
+        raw = self.raw.get(rel)
+        if raw is None:
+            raw = read_bytes(root, rel, max_bytes=max_bytes, plain=rel in self.files and rel not in self.links)
+            self.raw[rel] = raw
+        return raw
 
 
 Claim = Callable[["TaskFiles", str, str | None], None]

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 from sync.outline import Block, Outline
 
-_ATX = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _BULLET = re.compile(r"([-*+])(?=[ \t]|$)")
 _ORDERED = re.compile(r"(\d{1,9})([.)])(?=[ \t]|$)")
 _HR = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
@@ -29,6 +27,28 @@ _DELIM_CELL = re.compile(r":?-+:?$")
 _FM_OPEN = re.compile(r"(-{3,})")
 # markdown-it's ``mdTrim`` (JavaScript ``trim``): unlike ``str.strip`` it keeps U+001C-U+001F and U+0085
 _MD_TRIM = "\t\n\v\f\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
+
+
+def _atx(body: str) -> tuple[int, str] | None:
+    """``(level, text)`` of an ATX heading line, as markdown-it's heading rule reads it.
+
+    String operations, not a regex: a lazy ``(.*?)`` costs O(n) per line, and TASKS.md
+    snapshot headings are several kilobytes long.
+    """
+    level = len(body) - len(body.lstrip("#"))
+    if not 1 <= level <= 6:
+        return None
+    rest = body[level:]
+    if rest and rest[0] not in " \t":
+        return None
+    text = rest.rstrip(" \t")
+    if text.endswith("#"):
+        bare = text.rstrip("#")
+        if not bare.strip(" \t"):
+            text = ""
+        elif bare[-1] in " \t":
+            text = bare
+    return level, text.strip(_MD_TRIM)
 
 
 class Unsupported(Exception):
@@ -229,10 +249,9 @@ class _Scanner:
             if kind == "heading":
                 if depth:
                     raise Unsupported("heading inside a list item")
-                m = _ATX.match(body)
-                assert m is not None
-                text = _ATX_CLOSE.sub("", m.group(2) or "").strip()
-                self.out.blocks.append(Block("heading", idx, idx + 1, text, level=len(m.group(1))))
+                heading = _atx(body)
+                assert heading is not None
+                self.out.blocks.append(Block("heading", idx, idx + 1, heading[1], level=heading[0]))
                 continue
             if kind == "item":
                 self._item(body, ind, depth, idx)
@@ -291,7 +310,7 @@ class _Scanner:
             return "item"
         if first == "<":
             return "html"
-        if first == "#" and _ATX.match(body):
+        if first == "#" and _atx(body):
             return "heading"
         return "text"
 
@@ -367,7 +386,7 @@ class _Scanner:
         if content[0] == "\t":
             raise Unsupported("tab after list marker")
         first = content[0]
-        if (first in "`~" and _FENCE.match(content)) or first in "><" or (first == "#" and _ATX.match(content)):
+        if (first in "`~" and _FENCE.match(content)) or first in "><" or (first == "#" and _atx(content)):
             raise Unsupported("block construct opening a list item")
         if (first in "*-+_" or first.isdigit()) and (
             _HR.match(content) or _BULLET.match(content) or _ORDERED.match(content)

@@ -332,9 +332,10 @@ def load_repo(
     keys: set[str] | None = None,
     now: dt.datetime | None = None,
     with_tasks_md: bool = True,
+    discovery: Discovery | None = None,
 ) -> Repo:
     """Discover and parse ``root``; ``keys`` limits parsing to those tasks."""
-    disc = discover(root, config)
+    disc = discovery or discover(root, config)
     repo = Repo(root, config, disc)
     if now is not None:
         repo.now = now

@@ -68,7 +68,13 @@ def decode(rel: str, raw: bytes) -> TextFile:
 
 
 def read_text(root: Path, rel: str, *, max_bytes: int = DEFAULT_MAX_BYTES, plain: bool = False) -> TextFile:
-    """Read ``root/rel`` as text; raise :class:`InputError` on any unusable file.
+    """Read ``root/rel`` as text; raise :class:`InputError` on any unusable file."""
+    return decode(rel, read_bytes(root, rel, max_bytes=max_bytes, plain=plain))
+
+
+def read_bytes(root: Path, rel: str, *, max_bytes: int = DEFAULT_MAX_BYTES, plain: bool = False) -> bytes:
+    """The bytes of ``root/rel``; raise :class:`InputError` on a link out of the root, a loop,
+    an unreadable or an oversized file.
 
     Only links pay for a full ``resolve``; ``plain`` says the caller listed the file and
     saw no link (discovery vets the directories it lists).
@@ -87,4 +93,4 @@ def read_text(root: Path, rel: str, *, max_bytes: int = DEFAULT_MAX_BYTES, plain
         raise InputError("permission denied", path=rel) from None
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror})", path=rel) from None
-    return decode(rel, raw)
+    return raw

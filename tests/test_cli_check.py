@@ -116,3 +116,20 @@ def test_late_corpus_exits_1_with_findings_and_never_crashes() -> None:
     }
     assert len(stubs) > 500
     assert not [f for f in data["findings"] if f["path"] in stubs]
+
+
+def test_parallel_split_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    import sync.check as check_module
+    from sync.config import Config
+    from sync.repo import load_repo
+
+    def findings(parallel: bool) -> list[dict]:
+        repo = load_repo(LATE, Config())
+        found = check_module.run_check(repo, [repo.tasks[k] for k in sorted(repo.tasks)], dt.date(2026, 6, 1),
+                                       parallel=parallel)
+        return [f.to_json() for f in found]
+
+    monkeypatch.setattr(check_module, "PARALLEL_MIN_TASKS", 1)
+    assert findings(True) == findings(False)

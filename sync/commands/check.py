@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sync.commands.common import parse_today, resolve_root
-from sync.config import load_config
-from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from sync.config import CONFIG_NAME, Config, load_config
+from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, Diagnostic, InputError, UsageError
 from sync.findings import Finding, at_least
+
+if TYPE_CHECKING:
+    from sync.discovery import Discovery
+    from sync.repo import Repo, Task
 
 
 @click.command("check")
@@ -39,14 +44,30 @@ def command(
 
     PATHS limit the check to the tasks those files belong to.
     """
-    from sync.check import run_check, severities, tasks_for_paths
-    from sync.repo import load_repo
+    from sync.discovery import discover
 
     root = resolve_root(root)
     day = parse_today(today)
     config = load_config(root)
-    sev = severities(config)
-    repo = load_repo(root, config)
+    disc = discover(root, config)
+
+    # a whole-repository check is cached on everything it reads; a selection runs directly.
+    # A hit needs neither the parsers nor the rules, so they are imported only on a miss.
+    key = None
+    if not no_cache and not task_keys and not paths:
+        from sync import cache
+
+        extra = {"today": day.isoformat(), "config": config.to_json()}
+        key = cache.cache_key(root, _inputs(root, config, disc), config.runs_dir, extra)
+        hit = cache.load(root, key)
+        if hit is not None:
+            findings, diagnostics, count = hit
+            _finish(findings, diagnostics, fmt, color, count, config, fail_on)
+
+    from sync.check import run_check, tasks_for_paths
+    from sync.repo import load_repo
+
+    repo = load_repo(root, config, discovery=disc)
     selected = set(repo.tasks)
     if task_keys:
         unknown = [k for k in task_keys if k not in repo.tasks]
@@ -57,30 +78,22 @@ def command(
         rels = [_relative(root, p) for p in paths]
         selected &= tasks_for_paths(repo, rels)
     tasks = [repo.tasks[k] for k in sorted(selected)]
-
-    findings = None
-    key = None
-    # the cache serves whole-repository checks; a selection is cheap enough to run directly
-    if not no_cache and not task_keys and not paths:
+    findings = run_check(repo, tasks, day)
+    if key is not None and not _clock_dependent(repo, tasks):
         from sync import cache
 
-        inputs = _inputs(repo)
-        extra = {"today": day.isoformat(), "tasks": sorted(selected), "severities": sev, "config": config.to_json()}
-        key = cache.cache_key(root, inputs, config.runs_dir, extra)
-        findings = cache.load(root, key)
-    if findings is None:
-        findings = run_check(repo, tasks, day)
-        if key is not None and not _clock_dependent(repo, tasks):
-            from sync import cache
+        cache.store(root, key, findings, repo.diagnostics, len(tasks))
+    _finish(findings, repo.diagnostics, fmt, color, len(tasks), config, fail_on)
 
-            cache.store(root, key, findings)
 
-    _emit(findings, fmt, color, len(tasks), sev)
-    for diag in repo.diagnostics:
+def _finish(findings: list[Finding], diagnostics: list[Diagnostic], fmt: str, color: bool | None, tasks: int,
+            config: Config, fail_on: str) -> None:
+    _emit(findings, fmt, color, tasks, config)
+    for diag in diagnostics:
         if diag.severity != "info":
             click.echo(f"tasksync: {diag}", err=True)
     failing = any(at_least(f.severity, fail_on) for f in findings)
-    errors = any(d.severity == "error" for d in repo.diagnostics)
+    errors = any(d.severity == "error" for d in diagnostics)
     raise SystemExit(EXIT_FINDINGS if failing or errors else EXIT_CLEAN)
 
 
@@ -96,30 +109,26 @@ def _relative(root: Path, path: Path) -> str:
     return os.path.relpath(path.resolve(), root.resolve()).replace(os.sep, "/")
 
 
-def _inputs(repo) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
-    """Every file a check reads, as bytes (read once; the loader reuses them)."""
-    from sync.errors import InputError
-
-    cfg = repo.config
-    names = set(repo.discovery.files) | {cfg.index, cfg.tasks_md, cfg.plan_overview, cfg.tasks_policy,
-                                         ".tasksync.yaml"}
+def _inputs(root: Path, config: Config, disc: Discovery) -> dict[str, bytes]:
+    """Every file a check reads, as bytes (read once; the loader reuses them on a miss)."""
+    names = set(disc.files) | {config.index, config.tasks_md, config.plan_overview, config.tasks_policy, CONFIG_NAME}
     out: dict[str, bytes] = {}
     for rel in sorted(names):
-        if not (repo.root / rel).exists():
+        if not (root / rel).exists():
             continue
         try:
-            out[rel] = repo.discovery.read(repo.root, rel, cfg.max_file_bytes).raw
+            out[rel] = disc.read_bytes(root, rel, config.max_file_bytes)
         except InputError as err:
             out[rel] = f"unreadable: {err}".encode()
     return out
 
 
-def _clock_dependent(repo, tasks) -> bool:  # type: ignore[no-untyped-def]
+def _clock_dependent(repo: Repo, tasks: list[Task]) -> bool:
     """Runs still in progress turn stale with time: such results are not cached."""
     return any(repo.manifest(r).status in ("in_progress", "queued") for t in tasks for r in t.runs[-3:])
 
 
-def _emit(findings: list[Finding], fmt: str, color: bool | None, tasks: int, sev: dict[str, str]) -> None:
+def _emit(findings: list[Finding], fmt: str, color: bool | None, tasks: int, config: Config) -> None:
     if fmt == "json":
         from sync.report import json_report
 
@@ -129,9 +138,10 @@ def _emit(findings: list[Finding], fmt: str, color: bool | None, tasks: int, sev
 
         click.echo(github.render(findings), nl=False)
     elif fmt == "sarif":
+        from sync.check import severities
         from sync.report import sarif
 
-        click.echo(sarif.render(findings, sev), nl=False)
+        click.echo(sarif.render(findings, severities(config)), nl=False)
     else:
         from sync.report import text
 
