@@ -55,5 +55,11 @@ class Finding:
         )
 
 
+def shorten(text: str, width: int = 70) -> str:
+    """One line of at most ``width`` characters, for quoting titles in messages and tables."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def at_least(severity: str, threshold: str) -> bool:
     return SEVERITY_ORDER[severity] >= SEVERITY_ORDER[threshold]

@@ -9,6 +9,7 @@ import click
 from sync.commands.common import dump_json, resolve_root, root_argument
 from sync.config import load_config
 from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from sync.findings import shorten
 from sync.repo import Repo, Task, load_repo
 from sync.serialize import status_json, summary, task_summary
 
@@ -56,11 +57,6 @@ def _mirrors(task: Task) -> str:
     return " ".join(marks)
 
 
-def _shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def render_text(repo: Repo, tasks: list[Task]) -> str:
     rows = [("KEY", "DONE", "LATEST RUN", "RUN STATUS", "INDEX", "MIRRORS", "STATE", "TITLE")]
     for task in tasks:
@@ -79,7 +75,7 @@ def render_text(repo: Repo, tasks: list[Task]) -> str:
                 task.status or "-",
                 _mirrors(task),
                 "archived" if task.archived else "live",
-                _shorten(task.title, 60),
+                shorten(task.title, 60),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]

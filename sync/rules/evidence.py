@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from sync import link as L
-from sync.findings import Finding, Location
+from sync.findings import Finding, Location, shorten
 from sync.parse.checklist import Item
 from sync.parse.evidence import Evidence
 from sync.repo import Task
@@ -19,10 +19,6 @@ def _items(task: Task) -> list[Item]:
     doc = task.canonical or task.agent
     return doc.items if doc else []
 
-
-def _short(title: str, width: int = 60) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= width else title[: width - 1] + "…"
 
 
 @rule("TS005", "checked-without-evidence", "warning", "a ticked item cites no evidence at all")
@@ -37,7 +33,7 @@ def checked_without_evidence(ctx: CheckContext) -> Iterator[Finding]:
             hint = f"add `Evidence: {latest.ref.path}`" if latest and latest.status == "succeeded" else (
                 f"add `Evidence: {ctx.repo.config.runs_dir}/{task.key}/cli/<run-id>/manifest.json`")
             yield ctx.finding("TS005", task, item.path, item.line,
-                              f"ticked without evidence: \"{_short(item.title)}\"", fix=hint)
+                              f"ticked without evidence: \"{shorten(item.title, 60)}\"", fix=hint)
 
 
 @rule("TS006", "evidence-malformed", "warning",
@@ -139,7 +135,7 @@ def ready_to_tick(ctx: CheckContext) -> Iterator[Finding]:
             if passed:
                 run_id = passed[0].evidence.run_id
                 yield ctx.finding("TS014", task, item.path, item.line,
-                                  f"cited run {run_id} succeeded: ready to tick \"{_short(item.title)}\"",
+                                  f"cited run {run_id} succeeded: ready to tick \"{shorten(item.title, 60)}\"",
                                   fix=f"tick it with `Evidence: {passed[0].manifest_path}`")
                 continue
             words = set(re.findall(r"[a-z0-9][a-z0-9:-]*", item.norm))
@@ -147,6 +143,6 @@ def ready_to_tick(ctx: CheckContext) -> Iterator[Finding]:
             if named and latest is not None:
                 yield ctx.finding("TS014", task, item.path, item.line,
                                   f"stage {named[0].id} of the latest run {latest.ref.run_id} succeeded: "
-                                  f"ready to tick \"{_short(item.title)}\"",
+                                  f"ready to tick \"{shorten(item.title, 60)}\"",
                                   related=[Location(latest.ref.path, None)],
                                   fix=f"tick it with `Evidence: {latest.ref.path}`")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sync.findings import Finding, Location
+from sync.findings import Finding, Location, shorten
 from sync.parse.registry import is_terminal
 from sync.reconcile import SUMMARY, Pair
 from sync.repo import Task
@@ -14,10 +14,6 @@ from sync.rules.registry import CheckContext, live, rule
 def _box(checked: bool) -> str:
     return "[x]" if checked else "[ ]"
 
-
-def _short(title: str, width: int = 70) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= width else title[: width - 1] + "…"
 
 
 @rule("TS001", "mirror-state-conflict", "error", "a matched item is checked in one copy and open in another")
@@ -31,7 +27,7 @@ def state_conflict(ctx: CheckContext) -> Iterator[Finding]:
                         yield ctx.finding(
                             "TS001", task, mi.path, mi.line,
                             f"{_box(mi.checked)} here but {_box(c.checked)} in the canonical checklist: "
-                            f"\"{_short(c.title)}\"",
+                            f"\"{shorten(c.title)}\"",
                             related=[Location(c.path, c.line)],
                             fix=f"set this box to {_box(c.checked)} to match {c.path}:{c.line}",
                         )
@@ -74,7 +70,7 @@ def evidence_conflict(ctx: CheckContext) -> Iterator[Finding]:
                     yield ctx.finding(
                         "TS002", task, mi.path, mi.line,
                         f"cites {', '.join(sorted(mm - cm))} but the canonical item cites "
-                        f"{', '.join(sorted(cm - mm))}: \"{_short(c.title)}\"",
+                        f"{', '.join(sorted(cm - mm))}: \"{shorten(c.title)}\"",
                         related=[Location(c.path, c.line)],
                         fix=f"cite the same manifest as {c.path}:{c.line}",
                     )
@@ -96,21 +92,21 @@ def item_missing(ctx: CheckContext) -> Iterator[Finding]:
                 line = before[-1].line if before else pair.mirror_line
                 yield ctx.finding(
                     "TS003", task, pair.mirror_path, line,
-                    f"missing from this {pair.kind} mirror: \"{_short(c.title)}\" ({c.path}:{c.line})",
+                    f"missing from this {pair.kind} mirror: \"{shorten(c.title)}\" ({c.path}:{c.line})",
                     related=[Location(c.path, c.line)],
                     fix=f"copy the item from {c.path}:{c.line}",
                 )
             for mi in pair.unmatched_mirror:
                 yield ctx.finding(
                     "TS003", task, mi.path, mi.line,
-                    f"not in the canonical checklist {pair.canonical_path}: \"{_short(mi.title)}\"",
+                    f"not in the canonical checklist {pair.canonical_path}: \"{shorten(mi.title)}\"",
                     related=[Location(pair.canonical_path, None)],
                     fix=f"add it to {pair.canonical_path} or remove it here",
                 )
             for amb in pair.ambiguous:
                 yield ctx.finding(
                     "TS003", task, pair.mirror_path, amb.candidates[0].line if amb.candidates else None,
-                    f"ambiguous match for \"{_short(amb.item.title)}\": {amb.reason}",
+                    f"ambiguous match for \"{shorten(amb.item.title)}\": {amb.reason}",
                     related=[Location(amb.item.path, amb.item.line)], cap="info",
                     fix="make the titles distinct so each copy can be matched",
                 )
