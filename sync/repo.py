@@ -19,6 +19,7 @@ from sync.config import Config
 from sync.discovery import Discovery, KeyConflict, TaskFiles, discover
 from sync.errors import Diagnostic, InputError
 from sync.keys import numeric_id
+from sync.markers import Region, find_regions
 from sync.outline import Outline, build_outline
 from sync.parse.action_plan import ActionPlan, Overview, OverviewBlock, parse_overview, parse_plan
 from sync.parse.checklist import Item, extract_items, is_stub, might_be_stub
@@ -203,6 +204,13 @@ class Repo:
                 )
         self._specs[rel] = spec
         return spec
+
+    def regions(self, rel: str) -> list[Region]:
+        """The tasksync/docs-sync regions of a file (empty when it cannot be read)."""
+        tf = _read(self, rel) if (self.root / rel).is_file() else None
+        if tf is None or "<!--" not in tf.text:
+            return []
+        return find_regions(tf.lines)[0]
 
     def spec_paths(self) -> list[str]:
         """Every spec file the configured globs find (README.md excluded, as spec-guard does)."""

@@ -71,7 +71,7 @@ def test_sarif_validates_against_the_schema() -> None:
     if official:
         jsonschema.Draft7Validator(json.loads(Path(official).read_text())).validate(doc)
     run0 = doc["runs"][0]
-    assert len(run0["tool"]["driver"]["rules"]) == 16
+    assert len(run0["tool"]["driver"]["rules"]) == 17
     levels = {r["level"] for r in run0["results"]}
     assert levels <= {"error", "warning", "note"} and "error" in levels
     with_related = [r for r in run0["results"] if "relatedLocations" in r]

@@ -280,4 +280,4 @@ def test_default_config_has_every_rule() -> None:
     from sync.check import severities
 
     sev = severities(Config())
-    assert sorted(sev) == [f"TS{n:03d}" for n in range(1, 17)]
+    assert sorted(sev) == [f"TS{n:03d}" for n in range(1, 18)]

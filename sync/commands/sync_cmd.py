@@ -1,0 +1,113 @@
+"""``tasksync sync``: make the mirrors agree with the canonical checklist and the evidence.
+
+Writes only regions and lines tasksync owns (see ``sync.fixes``); ``--check``, ``--diff``
+and ``--dry-run`` write nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import click
+
+from sync.commands.common import resolve_root
+from sync.config import load_config
+from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, TasksyncError, UsageError
+
+
+@click.command("sync")
+@click.argument("root", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--task", "task_keys", multiple=True, metavar="KEY", help="Only this task (repeatable).")
+@click.option("--prefer", type=click.Choice(["canonical", "mirror"]), default="canonical", show_default=True,
+              help="Direction: canonical → mirrors, or (with --task) the agent mirror → canonical.")
+@click.option("--init", "init", is_flag=True, help="Insert missing tasksync regions (and create missing mirrors).")
+@click.option("--force", is_flag=True, help="Overwrite hand edits inside generated regions.")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if anything would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing; exit 1 on changes.")
+@click.option("--dry-run", is_flag=True, help="List the files that would change; write nothing.")
+def command(
+    root: Path,
+    task_keys: tuple[str, ...],
+    prefer: str,
+    init: bool,
+    force: bool,
+    check_only: bool,
+    show_diff: bool,
+    dry_run: bool,
+) -> None:
+    """Rewrite the regions and item lines tasksync owns so every mirror agrees with the canonical
+    checklist of ROOT (default: the current directory)."""
+    from sync.fixes import SyncOptions, plan_sync
+    from sync.repo import load_repo
+    from sync.write import ConcurrentChange, repo_lock, sha256, splice, write_atomic
+
+    if prefer == "mirror" and not task_keys:
+        raise UsageError("--prefer mirror reverses the direction for named tasks only: add --task KEY")
+    root = resolve_root(root)
+    config = load_config(root)
+    repo = load_repo(root, config)
+    unknown = [k for k in task_keys if k not in repo.tasks]
+    if unknown:
+        raise UsageError(f"unknown task {', '.join(unknown)} (see `tasksync status` for the keys)")
+    tasks = [repo.tasks[k] for k in sorted(set(task_keys) or repo.tasks)]
+    options = SyncOptions(
+        prefer_mirror=frozenset(task_keys) if prefer == "mirror" else frozenset(), init=init, force=force
+    )
+    plan = plan_sync(repo, tasks, options)
+
+    for problem in sorted(plan.problems, key=lambda p: p.sort_key()):
+        where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+        click.echo(f"tasksync: {where}: {problem.severity}: {problem.message} [{problem.rule}]", err=True)
+    if plan.refusal:
+        click.echo(f"tasksync: error: refusing to sync: {plan.refusal}", err=True)
+        raise SystemExit(EXIT_FINDINGS)
+
+    outputs: dict[str, tuple[bytes, bytes | None]] = {}  # path -> (new, old)
+    for path, change in sorted(plan.changes.items()):
+        if change.create is not None:
+            outputs[path] = (("\n".join(change.create) + "\n").encode("utf-8"), None)
+            continue
+        assert change.tf is not None
+        try:
+            new = splice(change.tf, change.edits)
+        except ValueError as exc:
+            click.echo(f"tasksync: {path}: error: {exc}; file left untouched", err=True)
+            continue
+        if new != change.tf.raw:
+            outputs[path] = (new, change.tf.raw)
+
+    errors = any(p.severity == "error" for p in plan.problems)
+    if show_diff:
+        for path, (new, old) in outputs.items():
+            before = (old or b"").decode("utf-8", "replace").splitlines(keepends=True)
+            after = new.decode("utf-8", "replace").splitlines(keepends=True)
+            click.echo("".join(difflib.unified_diff(before, after, f"a/{path}", f"b/{path}")), nl=False)
+        raise SystemExit(EXIT_FINDINGS if outputs or errors else EXIT_CLEAN)
+    if check_only or dry_run:
+        for path in outputs:
+            reasons = ", ".join(plan.changes[path].reasons())
+            click.echo(f"{'would change' if check_only else 'would write'} {path} ({reasons})")
+        if check_only:
+            raise SystemExit(EXIT_FINDINGS if outputs or errors else EXIT_CLEAN)
+        raise SystemExit(EXIT_FINDINGS if errors else EXIT_CLEAN)
+
+    written = 0
+    with repo_lock(root):
+        for path, (new, old) in outputs.items():
+            try:
+                write_atomic(root, path, new, sha256(old) if old is not None else None)
+            except ConcurrentChange as err:
+                click.echo(f"tasksync: {err}", err=True)
+                errors = True
+                continue
+            except TasksyncError:
+                raise
+            except OSError as exc:
+                click.echo(f"tasksync: {path}: error: cannot write ({exc.strerror})", err=True)
+                errors = True
+                continue
+            written += 1
+            click.echo(f"wrote {path} ({', '.join(plan.changes[path].reasons())})")
+    click.echo(f"{written} file(s) written, {len(tasks)} task(s) synced")
+    raise SystemExit(EXIT_FINDINGS if errors else EXIT_CLEAN)
