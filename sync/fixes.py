@@ -88,6 +88,8 @@ def _tf(repo: Repo, path: str) -> TextFile | None:
 
 def plan_sync(repo: Repo, tasks: list[Task], options: SyncOptions) -> SyncPlan:
     plan = SyncPlan()
+    for task in tasks:
+        task.load_all()  # parse now, so every input problem is known before anything is planned
     bad_files = {d.path for d in repo.diagnostics if d.severity == "error"}
     for task in tasks:
         if task.archived or task.canonical is None:
@@ -138,7 +140,7 @@ def _fix_item(task: Task, pair: Pair, source: Item, target: Item, tf: TextFile, 
     evidence_differs = source.checked and bool(sm) and sm != tm
     if not (state_differs or evidence_differs):
         return
-    if target.form == "status":
+    if target.form == "status" and (target.parent or "").lower().startswith("subtask"):
         plan.problems.append(_problem(
             task, "TS001" if state_differs else "TS002", "mirror-not-rewritten", "info", target.path, target.line,
             "2025 Subtask/Status mirror: reported, never rewritten", related=[Location(source.path, source.line)],

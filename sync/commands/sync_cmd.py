@@ -56,6 +56,9 @@ def command(
     )
     plan = plan_sync(repo, tasks, options)
 
+    for diag in repo.diagnostics:
+        if diag.severity != "info":
+            click.echo(f"tasksync: {diag}", err=True)
     for problem in sorted(plan.problems, key=lambda p: p.sort_key()):
         where = f"{problem.path}:{problem.line}" if problem.line else problem.path
         click.echo(f"tasksync: {where}: {problem.severity}: {problem.message} [{problem.rule}]", err=True)
