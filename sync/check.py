@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 from collections.abc import Iterable
 
 from sync.config import Config
-from sync.errors import ConfigError, Diagnostic
+from sync.errors import ConfigError
 from sync.findings import Finding
+from sync.parallel import split_run
 from sync.reconcile import Pair, reconcile
 from sync.repo import Repo, Task
 from sync.rules import budget, evidence, generated, mirrors, plans, registry_rules, specs  # noqa: F401 (register)
@@ -46,9 +45,6 @@ def pairs_for(task: Task) -> list[Pair]:
     return out
 
 
-PARALLEL_MIN_TASKS = 200
-
-
 def _check_tasks(
     repo: Repo, tasks: list[Task], today: dt.date, sev: dict[str, str], rule_ids: list[str]
 ) -> list[Finding]:
@@ -62,65 +58,18 @@ def _check_tasks(
     return findings
 
 
-def _check_in_child(repo: Repo, tasks: list[Task], today: dt.date, sev: dict[str, str],
-                    rule_ids: list[str]) -> tuple[int, int] | None:
-    """Fork a child that checks ``tasks``; returns (pid, read fd) or None when fork is unavailable.
-
-    Parsing dominates a full check and tasks are independent, so on a large repository
-    the two cores each take half.  Only findings (and new diagnostics) travel back.
-    """
-    if not hasattr(os, "fork"):
-        return None
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(read_fd)
-        code = 0
-        try:
-            start = len(repo.diagnostics)
-            found = _check_tasks(repo, tasks, today, sev, rule_ids)
-            payload = {"findings": [f.to_json() for f in found],
-                       "diagnostics": [d.to_json() for d in repo.diagnostics[start:]]}
-            data = json.dumps(payload).encode()
-            with os.fdopen(write_fd, "wb") as fh:
-                fh.write(data)
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(write_fd)
-    return pid, read_fd
-
-
-def _collect(repo: Repo, child: tuple[int, int]) -> list[Finding] | None:
-    pid, read_fd = child
-    with os.fdopen(read_fd, "rb") as fh:
-        data = fh.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
-        return None
-    payload = json.loads(data)
-    for d in payload["diagnostics"]:
-        repo.diagnostics.append(Diagnostic(d["path"], d["message"], d["line"], d["severity"]))
-    return [Finding.from_json(f) for f in payload["findings"]]
-
-
 def run_check(repo: Repo, tasks: Iterable[Task], today: dt.date, *, parallel: bool = True) -> list[Finding]:
+    """Every enabled rule over ``tasks``; per-task rules may run in two processes (sync.parallel)."""
     task_list = list(tasks)
     sev = severities(repo.config)
     task_rules = [rid for rid in sorted(sev) if RULES[rid].scope == "task"]
     repo_rules = [rid for rid in sorted(sev) if RULES[rid].scope == "repo"]
-    findings: list[Finding] = []
-    child = None
-    mine, theirs = task_list, []
-    if parallel and len(task_list) >= PARALLEL_MIN_TASKS:
-        theirs, mine = task_list[1::2], task_list[0::2]
-        child = _check_in_child(repo, theirs, today, sev, task_rules)
-        if child is None:
-            mine, theirs = task_list, []
-    findings.extend(_check_tasks(repo, mine, today, sev, task_rules))
-    if child is not None:
-        from_child = _collect(repo, child)
-        findings.extend(from_child if from_child is not None else _check_tasks(repo, theirs, today, sev, task_rules))
+    parts = split_run(
+        repo, task_list, lambda part: _check_tasks(repo, part, today, sev, task_rules),
+        lambda found: [f.to_json() for f in found], lambda data: [Finding.from_json(f) for f in data],
+        parallel=parallel,
+    )
+    findings = [f for part in parts for f in part]
     ctx = CheckContext(repo, task_list, today, severities=sev)
     for rid in repo_rules:
         findings.extend(RULES[rid].func(ctx))

@@ -30,6 +30,7 @@ from sync.markers import (
     has_conflict_markers,
     trim,
 )
+from sync.parallel import split_run
 from sync.parse.action_plan import PlanField
 from sync.parse.checklist import Item
 from sync.parse.evidence import split_evidence
@@ -63,6 +64,24 @@ class SyncPlan:
     changes: dict[str, FileChange] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     refusal: str | None = None  # a reason to write nothing at all
+    regions: dict[str, list[Region]] = field(default_factory=dict)  # per file, found once
+
+    def regions_of(self, tf: TextFile) -> list[Region]:
+        """Regions of a file, found once per run (TASKS.md is consulted for every task)."""
+        found = self.regions.get(tf.path)
+        if found is None:
+            found = self.regions[tf.path] = find_regions(tf.lines)[0] if "<!--" in tf.text else []
+        return found
+
+    def merge(self, other: SyncPlan) -> None:
+        for path, change in other.changes.items():
+            mine = self.changes.get(path)
+            if mine is None:
+                self.changes[path] = change
+            else:
+                mine.edits.extend(change.edits)
+                mine.tasks |= change.tasks
+        self.problems.extend(other.problems)
 
     def edit(self, task: Task, tf: TextFile, edit: LineEdit) -> None:
         change = self.changes.setdefault(tf.path, FileChange(tf.path, tf))
@@ -86,10 +105,42 @@ def _tf(repo: Repo, path: str) -> TextFile | None:
     return repo.discovery.cache.get(path)
 
 
-def plan_sync(repo: Repo, tasks: list[Task], options: SyncOptions) -> SyncPlan:
+
+def plan_sync(repo: Repo, tasks: list[Task], options: SyncOptions, *, parallel: bool = True) -> SyncPlan:
+    """The edits of a sync; per-task planning may run in two processes (sync.parallel)."""
+    parts = split_run(repo, tasks, lambda part: _plan_part(repo, part, options), _encode,
+                      lambda data: _decode(repo, data), parallel=parallel)
+    plan = parts[0]
+    for part in parts[1:]:
+        plan.merge(part)
+    _budget(repo, plan)
+    return plan
+
+
+def _encode(plan: SyncPlan) -> dict:
+    return {
+        "changes": {
+            path: {"edits": [[e.start, e.end, list(e.lines), e.reason] for e in c.edits], "create": c.create,
+                   "tasks": sorted(c.tasks)}
+            for path, c in plan.changes.items()
+        },
+        "problems": [p.to_json() for p in plan.problems],
+    }
+
+
+def _decode(repo: Repo, data: dict) -> SyncPlan:
+    plan = SyncPlan(problems=[Finding.from_json(p) for p in data["problems"]])
+    for path, c in data["changes"].items():
+        tf = None if c["create"] is not None else repo.discovery.read(repo.root, path, repo.config.max_file_bytes)
+        plan.changes[path] = FileChange(path, tf, [LineEdit(a, b, tuple(lines), r) for a, b, lines, r in c["edits"]],
+                                        c["create"], set(c["tasks"]))
+    return plan
+
+
+def _plan_part(repo: Repo, tasks: list[Task], options: SyncOptions) -> SyncPlan:
     plan = SyncPlan()
     for task in tasks:
-        task.load_all()  # parse now, so every input problem is known before anything is planned
+        task.load_documents()  # parse now, so every input problem is known before anything is planned
     bad_files = {d.path for d in repo.diagnostics if d.severity == "error"}
     for task in tasks:
         if task.archived or task.canonical is None:
@@ -103,7 +154,6 @@ def plan_sync(repo: Repo, tasks: list[Task], options: SyncOptions) -> SyncPlan:
         _agent_region(repo, task, options, plan)
         if task.key not in options.prefer_mirror:
             _plan_fields(repo, task, plan)
-    _budget(repo, plan)
     return plan
 
 
@@ -121,7 +171,7 @@ def _item_lines(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) ->
         tf = _tf(repo, target_path)
         if tf is None:
             continue
-        owned = _region_lines(tf)
+        owned = _region_lines(tf, plan)
         for match in pair.matches:
             source, target = (match.mirror, match.canonical) if reverse else (match.canonical, match.mirror)
             if target.line - 1 in owned:
@@ -129,15 +179,15 @@ def _item_lines(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) ->
             _fix_item(task, pair, source, target, tf, plan)
 
 
-def _region_lines(tf: TextFile) -> set[int]:
-    regions, _ = find_regions(tf.lines)
-    return {n for r in regions for n in range(r.begin, r.end + 1)}
+def _region_lines(tf: TextFile, plan: SyncPlan) -> set[int]:
+    return {n for r in plan.regions_of(tf) for n in range(r.begin, r.end + 1)}
 
 
 def _fix_item(task: Task, pair: Pair, source: Item, target: Item, tf: TextFile, plan: SyncPlan) -> None:
     state_differs = source.checked != target.checked
     sm, tm = set(source.manifests), set(target.manifests)
-    evidence_differs = source.checked and bool(sm) and sm != tm
+    # as TS002 sees it; plus a mirror item that cites nothing at all gets the source's manifest
+    evidence_differs = source.checked and bool(sm) and sm != tm and (bool(tm) or not target.has_evidence_label)
     if not (state_differs or evidence_differs):
         return
     if target.form == "status" and (target.parent or "").lower().startswith("subtask"):
@@ -264,7 +314,7 @@ def _tasks_md(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) -> N
     tf = _tf(repo, doc.path)
     if tf is None:
         return
-    regions, _problems = find_regions(tf.lines)
+    regions = plan.regions_of(tf)
     aliases = {task.key} | {r.id for r in task.rows if r.id} | {r.derived_key for r in task.rows if r.derived_key}
     mine = [r for r in regions if r.kind == SNAPSHOT and r.key == task.key]
     for region in mine:
@@ -293,9 +343,9 @@ def _agent_region(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) 
     agent_path = task.files.agent
     canonical = task.canonical
     assert canonical is not None
-    content = render(repo.config.templates, "checklist_region.md.j2", groups=_groups(canonical.items))
     if agent_path is None:
         if options.init and canonical.items:
+            content = render(repo.config.templates, "checklist_region.md.j2", groups=_groups(canonical.items))
             path = repo.config.agent_mirror.format(key=task.key)
             lines = render(repo.config.templates, "agent_mirror.md.j2", task=task, canonical=canonical.path,
                            groups=_groups(canonical.items), begin_marker=begin_marker(CHECKLIST, task.key),
@@ -305,9 +355,9 @@ def _agent_region(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) 
     tf = _tf(repo, agent_path)
     if tf is None or task.key in options.prefer_mirror:
         return
-    regions, _ = find_regions(tf.lines)
-    for region in regions:
+    for region in plan.regions_of(tf):
         if region.kind == CHECKLIST and region.key == task.key:
+            content = render(repo.config.templates, "checklist_region.md.j2", groups=_groups(canonical.items))
             _region_edit(task, tf, region, content, options, plan, "checklist region")
 
 

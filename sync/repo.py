@@ -158,6 +158,11 @@ class Task:
         for name in ("canonical", "agent", "plan", "spec", "title"):
             getattr(self, name)
 
+    def load_documents(self) -> None:
+        """Parse the documents sync may rewrite: checklist, mirror, plan."""
+        for name in ("canonical", "agent", "plan"):
+            getattr(self, name)
+
 
 @dataclass(slots=True)
 class Repo:

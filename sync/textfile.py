@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sync.errors import InputError
@@ -28,10 +28,13 @@ class TextFile:
     text: str
     bom: bool
     crlf: bool
+    lines: list[str] = field(default_factory=list, compare=False, repr=False)  # ``text`` split at LF, once
 
-    @property
-    def lines(self) -> list[str]:
-        return self.text.split("\n")
+    def __post_init__(self) -> None:
+        if not self.lines and self.text:
+            self.lines.extend(self.text.split("\n"))
+        elif not self.text:
+            self.lines.append("")
 
     @property
     def sha256(self) -> str:

@@ -122,6 +122,7 @@ def test_parallel_split_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch)
     import datetime as dt
 
     import sync.check as check_module
+    import sync.parallel as parallel_module
     from sync.config import Config
     from sync.repo import load_repo
 
@@ -131,5 +132,5 @@ def test_parallel_split_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch)
                                        parallel=parallel)
         return [f.to_json() for f in found]
 
-    monkeypatch.setattr(check_module, "PARALLEL_MIN_TASKS", 1)
+    monkeypatch.setattr(parallel_module, "PARALLEL_MIN_TASKS", 1)
     assert findings(True) == findings(False)

@@ -145,3 +145,19 @@ def test_bad_input_in_one_task_leaves_it_untouched_and_others_proceed(tmp_path: 
     assert "task left untouched" in res.err
     assert (tmp_path / f".agent/task/{K}.md").read_text() == "# T\n\n## A\n- [x] a\n"
     assert hashlib.sha256((tmp_path / ".agent/task/0202-b.md").read_bytes()).hexdigest() == before
+
+
+def test_parallel_sync_plan_equals_the_sequential_one(late_copy: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sync.parallel as parallel_module
+    from sync.config import Config
+    from sync.fixes import SyncOptions, plan_sync
+    from sync.repo import load_repo
+
+    def planned(parallel: bool) -> dict:
+        repo = load_repo(late_copy, Config())
+        plan = plan_sync(repo, [repo.tasks[k] for k in sorted(repo.tasks)], SyncOptions(init=True), parallel=parallel)
+        return {p: sorted((e.start, e.end, e.lines) for e in c.edits) for p, c in plan.changes.items()}
+
+    monkeypatch.setattr(parallel_module, "PARALLEL_MIN_TASKS", 1)
+    sequential = planned(False)
+    assert sequential and planned(True) == sequential

@@ -1,0 +1,52 @@
+"""``tasksync sync`` on copies of the late corpus: a full sync and a no-op sync, beside a cold check.
+
+Whole processes, interleaved, medians.  Target: the no-op sync within 10% of a cold check.
+Usage: python bench/sync.py [ROOT] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CORPUS, run_once, tasksync_cmd
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("root", nargs="?", default=str(CORPUS / "co-2026-06-17"))
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    source = Path(args.root)
+    if not source.is_dir():
+        raise SystemExit(f"no corpus at {source}")
+    cmd = tasksync_cmd()
+    with tempfile.TemporaryDirectory() as tmp:
+        synced = Path(tmp) / "synced"
+        shutil.copytree(source, synced)
+        run_once([*cmd, "sync", str(synced)])  # brings it in sync once; later runs are no-ops
+        times: dict[str, list[float]] = {"cold check (--no-cache)": [], "full sync (fresh copy)": [],
+                                         "no-op sync": [], "sync --check": []}
+        for i in range(args.runs):
+            fresh = Path(tmp) / f"fresh-{i}"
+            shutil.copytree(source, fresh)
+            times["cold check (--no-cache)"].append(run_once([*cmd, "check", str(synced), "--no-cache"]))
+            times["full sync (fresh copy)"].append(run_once([*cmd, "sync", str(fresh)]))
+            times["no-op sync"].append(run_once([*cmd, "sync", str(synced)]))
+            times["sync --check"].append(run_once([*cmd, "sync", str(synced), "--check"]))
+            shutil.rmtree(fresh)
+        base = statistics.median(times["cold check (--no-cache)"])
+        print(f"root: copies of {source}, {args.runs} interleaved runs")
+        for name, values in times.items():
+            med = statistics.median(values)
+            print(f"  {name:<26} median {med * 1000:7.1f} ms   min {min(values) * 1000:7.1f} ms"
+                  f"   {100 * (med / base - 1):+5.1f}% vs cold check")
+
+
+if __name__ == "__main__":
+    main()
