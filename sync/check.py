@@ -82,10 +82,12 @@ def tasks_for_paths(repo: Repo, paths: Iterable[str]) -> set[str]:
     wanted = {p.removeprefix("./") for p in paths}
     keys: set[str] = set()
     cfg = repo.config
-    shared = {cfg.tasks_md, cfg.index, cfg.plan_overview, cfg.tasks_policy}
+    shared = {cfg.tasks_md, cfg.index, cfg.tasks_policy}
     for key, files in repo.discovery.tasks.items():
         if wanted & set(files.paths()):
             keys.add(key)
+    if cfg.plan_overview in wanted:
+        keys.update(k for k, t in repo.tasks.items() if t.overview is not None or t.embedded_plan is not None)
     if wanted & shared:
         keys.update(repo.discovery.tasks)
     for path in wanted:

@@ -67,12 +67,21 @@ class Discovery:
     links: set[str] = field(default_factory=set)  # globbed documents that are symlinks
     cache: dict[str, TextFile] = field(default_factory=dict)
     raw: dict[str, bytes] = field(default_factory=dict)
+    # another view of some files (e.g. the git index for ``check --staged``): bytes, or None for absent
+    overlay: dict[str, bytes | None] = field(default_factory=dict)
+
+    def exists(self, root: Path, rel: str) -> bool:
+        if rel in self.overlay:
+            return self.overlay[rel] is not None
+        return (root / rel).is_file()
 
     def read(self, root: Path, rel: str, max_bytes: int) -> TextFile:
         """Read once per run; discovery, the cache key and the loader share the bytes."""
         tf = self.cache.get(rel)
         if tf is None:
             raw = self.raw.pop(rel, None)
+            if raw is None and rel in self.overlay:
+                raw = self._overlaid(rel, max_bytes)
             if raw is not None:
                 tf = decode(rel, raw)
             else:
@@ -88,8 +97,19 @@ class Discovery:
             return tf.raw
         raw = self.raw.get(rel)
         if raw is None:
-            raw = read_bytes(root, rel, max_bytes=max_bytes, plain=rel in self.files and rel not in self.links)
+            if rel in self.overlay:
+                raw = self._overlaid(rel, max_bytes)
+            else:
+                raw = read_bytes(root, rel, max_bytes=max_bytes, plain=rel in self.files and rel not in self.links)
             self.raw[rel] = raw
+        return raw
+
+    def _overlaid(self, rel: str, max_bytes: int) -> bytes:
+        raw = self.overlay[rel]
+        if raw is None:
+            raise InputError("file not found", path=rel)
+        if len(raw) > max_bytes:
+            raise InputError(f"file is over the {max_bytes}-byte limit", path=rel)
         return raw
 
 
@@ -153,6 +173,13 @@ def _exists(root: Path, rel: str | None, known: set[str]) -> bool:
     return rel in known or os.path.isfile(root / rel)
 
 
+def _apply_overlay(found: set[str], patterns: tuple[str, ...], overlay: dict[str, bytes | None]) -> set[str]:
+    """A glob result seen through the overlay: absent files drop out, overlaid ones join."""
+    gone = {p for p, raw in overlay.items() if raw is None}
+    extra = {p for p, raw in overlay.items() if raw is not None and any(fnmatch.fnmatchcase(p, g) for g in patterns)}
+    return (found - gone) | extra
+
+
 def _is_legacy_checklist(rel: str) -> bool:
     """``tasks/<name>.md`` that is neither a canonical checklist, a PRD nor a spec."""
     if not rel.startswith("tasks/") or not rel.endswith(".md") or rel.count("/") != 1:
@@ -161,11 +188,12 @@ def _is_legacy_checklist(rel: str) -> bool:
     return not name.startswith("tasks-") and not _PRD_NAME.search(rel) and name.lower() != "readme.md"
 
 
-def discover(root: Path, config: Config) -> Discovery:
-    disc = Discovery()
+def discover(root: Path, config: Config, overlay: dict[str, bytes | None] | None = None) -> Discovery:
+    disc = Discovery(overlay=dict(overlay or {}))
 
     def find(patterns: tuple[str, ...]) -> set[str]:
-        return {p for g in patterns for p in glob_files(root, g, disc.diagnostics, disc.links)}
+        found = {p for g in patterns for p in glob_files(root, g, disc.diagnostics, disc.links)}
+        return _apply_overlay(found, patterns, disc.overlay) if disc.overlay else found
 
     checklists = find(config.checklists)
     legacy = {p for p in find(config.legacy_checklists) if _is_legacy_checklist(p)} - checklists
@@ -261,10 +289,10 @@ def discover(root: Path, config: Config) -> Discovery:
 
 
 def _read_registry(root: Path, config: Config, disc: Discovery) -> list[IndexRow]:
-    if not os.path.exists(root / config.index):
+    if not disc.exists(root, config.index):
         return []
     try:
-        tf = read_text(root, config.index, max_bytes=config.max_file_bytes)
+        tf = disc.read(root, config.index, config.max_file_bytes)
         disc.registry = parse_registry(config.index, tf.text)
     except InputError as err:
         disc.diagnostics.append(Diagnostic.from_error(err, config.index))

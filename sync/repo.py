@@ -212,7 +212,7 @@ class Repo:
 
     def regions(self, rel: str) -> list[Region]:
         """The tasksync/docs-sync regions of a file (empty when it cannot be read)."""
-        tf = _read(self, rel) if (self.root / rel).is_file() else None
+        tf = _read(self, rel) if self.discovery.exists(self.root, rel) else None
         if tf is None or "<!--" not in tf.text:
             return []
         return find_regions(tf.lines)[0]
@@ -283,8 +283,7 @@ def load_checklist(repo: Repo, rel: str, key: str | None) -> ChecklistDoc | None
 
 def _load_policy(repo: Repo) -> None:
     cfg = repo.config
-    policy_path = repo.root / cfg.tasks_policy
-    if policy_path.is_file():
+    if repo.discovery.exists(repo.root, cfg.tasks_policy):
         tf = _read(repo, cfg.tasks_policy)
         if tf is not None:
             try:
@@ -361,9 +360,9 @@ def load_repo(
         del repo.tasks[key]
     _load_policy(repo)
     alias = _aliases(repo)
-    if with_tasks_md and (root / config.tasks_md).is_file():
+    if with_tasks_md and disc.exists(root, config.tasks_md):
         _load_tasks_md(repo, alias)
-    if (root / config.plan_overview).is_file():
+    if disc.exists(root, config.plan_overview):
         _load_overview(repo, alias)
     repo.runs_dir_exists = (root / config.runs_dir).is_dir()
     repo.runs = scan_runs(root, config.runs_dir)

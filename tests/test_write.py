@@ -65,8 +65,8 @@ def test_writes_through_a_symlink_to_its_target(tmp_path: Path) -> None:
 
 
 def test_lock_excludes_a_second_sync(tmp_path: Path) -> None:
-    with repo_lock(tmp_path):
-        with pytest.raises(TasksyncError, match="another tasksync sync"), repo_lock(tmp_path, timeout=0.2):
-            pass
+    with repo_lock(tmp_path), pytest.raises(TasksyncError, match="another tasksync sync"), \
+            repo_lock(tmp_path, timeout=0.2):
+        pass
     with repo_lock(tmp_path, timeout=0.2):
         pass

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 @click.option("--today", metavar="YYYY-MM-DD", help="Date for date-dependent rules (default: the system date).")
 @click.option("--color/--no-color", "color", default=None, help="Colour text output (default: on a terminal).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .tasksync-cache/.")
+@click.option("--staged", is_flag=True,
+              help="Check the staged (index) version of changed task docs, and only the tasks they belong to.")
+@click.option("--since", metavar="REF", help="Only the tasks whose files changed since git REF.")
 def command(
     root: Path,
     paths: tuple[Path, ...],
@@ -39,6 +42,8 @@ def command(
     today: str | None,
     color: bool | None,
     no_cache: bool,
+    staged: bool,
+    since: str | None,
 ) -> None:
     """Check ROOT (default: the current directory) for drift between task docs and evidence.
 
@@ -49,12 +54,19 @@ def command(
     root = resolve_root(root)
     day = parse_today(today)
     config = load_config(root)
-    disc = discover(root, config)
+    if staged and since:
+        raise UsageError("--staged and --since are alternatives: give one")
+    scope = None
+    if staged or since:
+        from sync.scope import git_scope
+
+        scope = git_scope(root, config, staged=staged, since=since)
+    disc = discover(root, config, overlay=scope.overlay if scope else None)
 
     # a whole-repository check is cached on everything it reads; a selection runs directly.
     # A hit needs neither the parsers nor the rules, so they are imported only on a miss.
     key = None
-    if not no_cache and not task_keys and not paths:
+    if not no_cache and not task_keys and not paths and scope is None:
         from sync import cache
 
         extra = {"today": day.isoformat(), "config": config.to_json()}
@@ -77,6 +89,10 @@ def command(
     if paths:
         rels = [_relative(root, p) for p in paths]
         selected &= tasks_for_paths(repo, rels)
+    if scope is not None:
+        from sync.scope import scope_tasks
+
+        selected &= scope_tasks(repo, scope)
     tasks = [repo.tasks[k] for k in sorted(selected)]
     findings = run_check(repo, tasks, day)
     if key is not None and not _clock_dependent(repo, tasks):

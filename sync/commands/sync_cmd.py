@@ -26,6 +26,8 @@ from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, TasksyncError, UsageError
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if anything would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing; exit 1 on changes.")
 @click.option("--dry-run", is_flag=True, help="List the files that would change; write nothing.")
+@click.option("--staged", is_flag=True, help="Only the tasks whose files are staged (the pre-commit fixer).")
+@click.option("--since", metavar="REF", help="Only the tasks whose files changed since git REF.")
 def command(
     root: Path,
     task_keys: tuple[str, ...],
@@ -35,6 +37,8 @@ def command(
     check_only: bool,
     show_diff: bool,
     dry_run: bool,
+    staged: bool,
+    since: str | None,
 ) -> None:
     """Rewrite the regions and item lines tasksync owns so every mirror agrees with the canonical
     checklist of ROOT (default: the current directory)."""
@@ -46,11 +50,24 @@ def command(
         raise UsageError("--prefer mirror reverses the direction for named tasks only: add --task KEY")
     root = resolve_root(root)
     config = load_config(root)
+    if staged and since:
+        raise UsageError("--staged and --since are alternatives: give one")
+    scope = None
+    if staged or since:
+        from sync.scope import git_scope
+
+        scope = git_scope(root, config, staged=staged, since=since)
+        scope.overlay = {}  # the fixer reads and writes the work tree (pre-commit stashed the rest)
     repo = load_repo(root, config)
     unknown = [k for k in task_keys if k not in repo.tasks]
     if unknown:
         raise UsageError(f"unknown task {', '.join(unknown)} (see `tasksync status` for the keys)")
-    tasks = [repo.tasks[k] for k in sorted(set(task_keys) or repo.tasks)]
+    keys = set(task_keys) or set(repo.tasks)
+    if scope is not None:
+        from sync.scope import scope_tasks
+
+        keys &= scope_tasks(repo, scope)
+    tasks = [repo.tasks[k] for k in sorted(keys)]
     options = SyncOptions(
         prefer_mirror=frozenset(task_keys) if prefer == "mirror" else frozenset(), init=init, force=force
     )
