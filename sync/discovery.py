@@ -151,8 +151,9 @@ def glob_files(
         return []
     prefix = f"{directory}/" if directory else ""
     out = []
+    matches = re.compile(fnmatch.translate(name_glob)).match
     for entry in entries:
-        if fnmatch.fnmatchcase(entry.name, name_glob):
+        if matches(entry.name):
             try:
                 is_file = entry.is_file()
             except OSError:

@@ -52,6 +52,8 @@ class GitView:
 
 def view(root: Path, flag: str) -> GitView:
     """The git view of ``root``; exits 2 (usage error) outside a work tree."""
+    if (root / ".git").exists():
+        return GitView(root, "")  # the usual case, without a git process
     try:
         out = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, check=False)
     except FileNotFoundError:
@@ -78,9 +80,20 @@ def changed_since(gv: GitView, ref: str) -> list[str]:
 
 
 def unstaged_and_untracked(gv: GitView, paths: list[str]) -> tuple[list[str], list[str]]:
-    """Work-tree files that differ from the index, and untracked files, under ``paths``."""
-    dirty = _names(_git(gv.root, "diff", "--name-only", "-z", "--no-renames", "--relative", "--", *paths))
-    untracked = _names(_git(gv.root, "ls-files", "--others", "--exclude-standard", "-z", "--", *paths))
+    """Work-tree files that differ from the index, and untracked files, among ``paths`` (one git call)."""
+    out = _git(gv.root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *paths)
+    dirty: list[str] = []
+    untracked: list[str] = []
+    for entry in out.split(b"\0"):
+        if len(entry) < 4:
+            continue
+        path = gv.to_root(entry[3:].decode("utf-8", "surrogateescape"))
+        if path is None:
+            continue
+        if entry[:2] == b"??":
+            untracked.append(path)
+        elif chr(entry[1]) in "MD":
+            dirty.append(path)
     return dirty, untracked
 
 

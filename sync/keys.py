@@ -26,6 +26,8 @@ def key_from_path(path: str) -> str | None:
     """The key K of ``tasks/tasks-K.md``, ``tasks/specs/K.md`` or ``.agent/task/K.md``."""
     if path.startswith("./"):
         path = path[2:]
+    if not path.endswith(".md") or not path.startswith(("tasks/", ".agent/task/")):
+        return None
     for pattern in _FILE_KEY_PATTERNS:
         m = pattern.match(path)
         if m:

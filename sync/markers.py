@@ -7,7 +7,6 @@ overwrite it.  Legacy ``docs-sync:begin/end K`` blocks are owned too, without a 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
@@ -53,6 +52,8 @@ def trim(content: list[str]) -> list[str]:
 
 def checksum(content: list[str]) -> str:
     """Checksum of a region's content (edge blank lines and line endings excluded)."""
+    import hashlib
+
     return hashlib.sha256("\n".join(trim(content)).encode("utf-8")).hexdigest()[:12]
 
 

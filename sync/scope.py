@@ -22,6 +22,20 @@ class Scope:
     paths: list[str]  # root-relative paths that changed
     overlay: dict[str, bytes | None] = field(default_factory=dict)
     lines: dict[str, set[int]] = field(default_factory=dict)  # changed new-side lines of shared files
+    view: git.GitView | None = None  # set for --staged
+
+
+def index_overlay(scope: Scope, files: list[str]) -> dict[str, bytes | None]:
+    """For ``--staged``: the index version of every file in ``files`` that differs from the work
+    tree, and None for untracked ones.  Empty in a pre-commit hook, which stashes unstaged edits
+    before hooks run; asked only about the files the selected tasks read, so it stays cheap."""
+    if scope.view is None or not files:
+        return {}
+    present = [f for f in files if (scope.view.root / f).exists()]
+    dirty, untracked = git.unstaged_and_untracked(scope.view, present) if present else ([], [])
+    overlay: dict[str, bytes | None] = dict(git.index_blobs(scope.view, dirty))
+    overlay.update({p: None for p in untracked})
+    return overlay
 
 
 def doc_dirs(config: Config) -> list[str]:
@@ -42,17 +56,14 @@ def git_scope(root: Path, config: Config, *, staged: bool, since: str | None) ->
     shared = [config.tasks_md, config.index]
     if staged:
         paths = git.staged(gv)
-        dirty, untracked = git.unstaged_and_untracked(gv, doc_dirs(config))
-        overlay: dict[str, bytes | None] = dict(git.index_blobs(gv, dirty))
-        overlay.update({p: None for p in untracked})
         changed = [p for p in shared if p in paths]
         lines = git.changed_lines(gv, changed, cached=True).lines if changed else {}
-        return Scope(paths, overlay, lines)
+        return Scope(paths, {}, lines, gv)
     assert since is not None
     paths = git.changed_since(gv, since)
     changed = [p for p in shared if p in paths]
     lines = git.changed_lines(gv, changed, cached=False, ref=since).lines if changed else {}
-    return Scope(paths, {}, lines)
+    return Scope(paths, {}, lines, None)
 
 
 def scope_tasks(repo: Repo, scope: Scope) -> set[str]:

@@ -8,7 +8,6 @@ against the exact bytes that were parsed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,8 @@ class TextFile:
 
     @property
     def sha256(self) -> str:
+        import hashlib
+
         return hashlib.sha256(self.raw).hexdigest()
 
 

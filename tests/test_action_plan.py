@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from conftest import EARLY, LATE
-
 from sync.config import Config
 from sync.outline import build_outline
 from sync.parse.action_plan import parse_overview, parse_plan
 from sync.repo import load_repo
+
+from conftest import EARLY, LATE
 
 
 def test_old_template_plan_fields_milestones_risks_review() -> None:

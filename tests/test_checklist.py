@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import EARLY, LATE
 
 from sync.config import Config
 from sync.outline import build_outline
 from sync.parse.checklist import extract_items, is_stub, might_be_stub, normalise_title
 from sync.repo import load_checklist, load_repo
+
+from conftest import EARLY, LATE
 
 
 def items_of(text: str, key: str | None = None):

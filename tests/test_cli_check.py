@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from conftest import CORPUS_EARLY, CORPUS_LATE, EARLY, LATE, PROJECT, needs_corpus, run
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import CORPUS_EARLY, CORPUS_LATE, EARLY, LATE, PROJECT, needs_corpus, run
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import EARLY, LATE
-
 from sync.config import Config
 from sync.discovery import discover
+
+from conftest import EARLY, LATE
 
 
 def test_early_keys_and_legacy_file_names() -> None:

@@ -7,11 +7,11 @@ import json
 import os
 from pathlib import Path
 
-from conftest import EARLY, LATE
-
 from sync.config import Config
 from sync.parse.manifest import RunRef, load_manifest, scan_runs, schema_errors
 from sync.repo import load_repo
+
+from conftest import EARLY, LATE
 
 MANIFEST = json.loads(
     (EARLY / ".runs/0110-cache-warmup/cli/2025-11-06T16-03-51-442Z-7e0b9d3c/manifest.json").read_text()

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, needs_corpus
 
 from sync.outline_mdit import mdit_outline
 from sync.outline_scan import Unsupported, scan_outline
 from sync.textfile import decode
+
+from conftest import CORPUS, FIXTURES, needs_corpus
 
 
 def _fields(outline) -> tuple:

@@ -6,11 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from repo_builder import index, manifest, write
 
 from sync.check import run_check
 from sync.config import Config, load_config
 from sync.repo import load_repo
+
+from repo_builder import index, manifest, write
 
 K = "0101-demo"
 RUN1 = "2025-11-04T01-59-37-568Z-8065982c"

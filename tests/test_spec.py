@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conftest import CORPUS_LATE, LATE, needs_corpus
-
 from sync.config import Config
 from sync.parse.spec import WANTED, _as_text, fast_front_matter, front_matter_bounds, parse_spec, yaml_front_matter
 from sync.repo import load_repo
+
+from conftest import CORPUS_LATE, LATE, needs_corpus
 
 
 def test_fixture_specs() -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import mdformat
 import pytest
 
-from conftest import CORPUS_LATE, needs_corpus, run
 from sync.markers import find_regions, trim
 from sync.parse.tasks_md import count_lines
+
+from conftest import CORPUS_LATE, needs_corpus, run
 
 
 def _regions(root: Path) -> list[tuple[str, list[str]]]:

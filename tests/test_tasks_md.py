@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EARLY, LATE
 
 from sync.config import Config
 from sync.outline import build_outline
 from sync.parse.tasks_md import count_lines, parse_header, parse_tasks_md
 from sync.repo import load_repo
+
+from conftest import EARLY, LATE
 
 
 @pytest.mark.parametrize(

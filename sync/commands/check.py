@@ -61,7 +61,7 @@ def command(
         from sync.scope import git_scope
 
         scope = git_scope(root, config, staged=staged, since=since)
-    disc = discover(root, config, overlay=scope.overlay if scope else None)
+    disc = discover(root, config)
 
     # a whole-repository check is cached on everything it reads; a selection runs directly.
     # A hit needs neither the parsers nor the rules, so they are imported only on a miss.
@@ -80,6 +80,15 @@ def command(
     from sync.repo import load_repo
 
     repo = load_repo(root, config, discovery=disc)
+    if scope is not None and staged:
+        # what the commit holds: re-read through the index any file these tasks read that differs
+        from sync.scope import index_overlay, scope_tasks
+
+        files = _files_of(repo, scope_tasks(repo, scope))
+        overlay = index_overlay(scope, files)
+        if overlay:
+            scope.overlay = overlay
+            repo = load_repo(root, config, discovery=discover(root, config, overlay=overlay))
     selected = set(repo.tasks)
     if task_keys:
         unknown = [k for k in task_keys if k not in repo.tasks]
@@ -111,6 +120,17 @@ def _finish(findings: list[Finding], diagnostics: list[Diagnostic], fmt: str, co
     failing = any(at_least(f.severity, fail_on) for f in findings)
     errors = any(d.severity == "error" for d in diagnostics)
     raise SystemExit(EXIT_FINDINGS if failing or errors else EXIT_CLEAN)
+
+
+def _files_of(repo: Repo, keys: set[str]) -> list[str]:
+    """Every file a check of ``keys`` reads (their documents and the shared files)."""
+    cfg = repo.config
+    files = {cfg.tasks_md, cfg.index, cfg.plan_overview, cfg.tasks_policy, CONFIG_NAME}
+    for key in keys:
+        task = repo.tasks[key]
+        files.update(task.files.paths())
+        files.add(cfg.agent_mirror.format(key=key))  # an untracked mirror must not appear from nowhere
+    return sorted(files)
 
 
 def _relative(root: Path, path: Path) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync.errors import InputError
-from sync.keys import derive_key, task_key
+from sync.keys import derive_key
 
 TERMINAL = frozenset({"succeeded", "completed", "done", "canceled", "cancelled", "closed", "duplicate", "merged"})
 
@@ -89,10 +89,12 @@ def _row(obj: Any, line: int) -> IndexRow | None:
     paths = obj.get("paths") if isinstance(obj.get("paths"), dict) else {}
     status = obj.get("status")
     rid = obj.get("id")
+    derived = derive_key(obj)
+    explicit = obj.get("task_key")
     return IndexRow(
         line=line,
-        key=task_key(obj),
-        derived_key=derive_key(obj),
+        key=explicit if isinstance(explicit, str) and explicit else derived,
+        derived_key=derived,
         id=str(rid) if rid is not None else None,
         title=obj.get("title") if isinstance(obj.get("title"), str) else None,
         status=status if isinstance(status, str) else None,

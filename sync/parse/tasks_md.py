@@ -10,6 +10,7 @@ sit; the archive-index line is opaque.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -126,8 +127,8 @@ def parse_tasks_md(path: str, text: str, outline: Outline) -> TasksDoc:
         return [it for it in all_items if lo <= it.line - 1 < hi]
 
     for start in headers:
-        nxt = [s for s in stops if s > start]
-        stop = nxt[0] if nxt else len(lines)
+        at = bisect.bisect_right(stops, start)
+        stop = stops[at] if at < len(stops) else len(lines)
         while stop - 1 > start and not lines[stop - 1].strip():
             stop -= 1
         header = _HEADER.sub("", lines[start], count=1)
