@@ -18,6 +18,7 @@ from sync.errors import EXIT_INTERNAL, TasksyncError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("sync.commands.check", "Link ticked items to run evidence, reconcile mirrors, report drift."),
+    "run": ("sync.commands.run", "Run a pipeline of codex.orchestrator.json and record its evidence in .runs/."),
     "status": ("sync.commands.status", "One row per task: items done, latest run, registry status, mirrors."),
     "sync": ("sync.commands.sync_cmd", "Rewrite owned regions and item lines so mirrors agree with the canonical."),
     "config": ("sync.commands.config", "Print the effective configuration."),
