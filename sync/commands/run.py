@@ -107,11 +107,12 @@ def _sync_task(root: Path, key: str, run_id: str, status: str) -> tuple[list[str
     task = repo.tasks.get(key)
     if task is None:
         click.echo(f"tasksync: no task docs for {key}: nothing to sync", err=True)
-        return
+        return [], []
     plan = plan_sync(repo, [task], SyncOptions())
     if plan.refusal:
         click.echo(f"tasksync: error: refusing to sync: {plan.refusal}", err=True)
-        return
+        return [], []
+    written = []
     with repo_lock(root):
         for path, change in sorted(plan.changes.items()):
             if change.tf is None:
@@ -119,14 +120,10 @@ def _sync_task(root: Path, key: str, run_id: str, status: str) -> tuple[list[str
             new = splice(change.tf, change.edits)
             if new != change.tf.raw:
                 write_atomic(root, path, new, sha256(change.tf.raw))
-                if fmt == "text":
-                    click.echo(f"wrote {path} ({', '.join(change.reasons())})")
+                written.append(path)
+    if status != "succeeded":
+        return written, []  # a failed run makes nothing ready
     repo = load_repo(root, config)
     ready = [f for f in run_check(repo, [repo.tasks[key]], dt.date.today(), parallel=False)
-             if f.rule == "TS014" and ((status == "succeeded" and run_id in f.message) or (f.related
-                                       and any(run_id in r.path for r in f.related)))]
-    if fmt == "text":
-        for f in ready:
-            click.echo(f"ready to tick: {f.path}:{f.line}: {f.message}")
-    else:
-        click.echo(json.dumps({"ready_to_tick": [f.to_json() for f in ready]}, ensure_ascii=False))
+             if f.rule == "TS014" and (run_id in f.message or any(run_id in r.path for r in f.related))]
+    return written, ready
