@@ -17,6 +17,7 @@ from sync import __version__
 from sync.errors import EXIT_INTERNAL, TasksyncError
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "agenda": ("sync.commands.agenda", "Write a review agenda from the facts (md, json or html)."),
     "check": ("sync.commands.check", "Link ticked items to run evidence, reconcile mirrors, report drift."),
     "run": ("sync.commands.run", "Run a pipeline of codex.orchestrator.json and record its evidence in .runs/."),
     "status": ("sync.commands.status", "One row per task: items done, latest run, registry status, mirrors."),

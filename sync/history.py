@@ -52,4 +52,4 @@ def line_dates(root: Path, rel: str) -> dict[int, dt.date]:
 def open_for(root: Path, rel: str, lines: list[int], today: dt.date) -> dict[int, int | None]:
     """Days each line has been as it is (None when uncommitted or outside git)."""
     dates = line_dates(root, rel)
-    return {n: (today - dates[n]).days if n in dates else None for n in lines}
+    return {n: (today - dates[n]).days if n in dates and dates[n] <= today else None for n in lines}

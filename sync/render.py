@@ -23,9 +23,14 @@ def _code(text: str) -> str:
     return f"`{text}`"
 
 
+def _loc(location: dict) -> str:
+    """``path:line`` of a finding or related location (``path`` alone without a line)."""
+    return f"{location['path']}:{location['line']}" if location.get("line") else str(location["path"])
+
+
 @lru_cache(maxsize=8)
 def environment(user_dir: str | None) -> Any:
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
     from jinja2.sandbox import SandboxedEnvironment
 
     loaders = []
@@ -37,14 +42,21 @@ def environment(user_dir: str | None) -> Any:
     env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
-        autoescape=False,
+        autoescape=select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False,
+                                     default=False),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.filters["oneline"] = _oneline
     env.filters["code"] = _code
+    env.filters["loc"] = _loc
     return env
+
+
+def render_text(user_dir: str | None, name: str, **context: Any) -> str:
+    """The template's whole output (agendas)."""
+    return str(environment(user_dir).get_template(name).render(**context))
 
 
 def render(user_dir: str | None, name: str, **context: Any) -> list[str]:

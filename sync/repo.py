@@ -128,7 +128,10 @@ class Task:
     def title(self) -> str:
         doc = self.canonical or self.agent
         row_title = next((r.title for r in self.rows if r.title), None)
-        return (doc.title if doc else "") or row_title or self.key
+        doc_title = doc.title if doc else ""
+        if doc_title.strip(" -—:") == self.key and row_title:
+            return row_title  # "# Task Checklist - <key>" says nothing the key does not
+        return doc_title or row_title or self.key
 
     @property
     def rows(self) -> list[IndexRow]:
