@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from sync.commands.common import parse_today, resolve_root
+from sync.commands.common import git_scope_for, parse_today, resolve_root, select_tasks
 from sync.config import load_config
-from sync.errors import UsageError
 
 HISTORY_AUTO_LIMIT = 50  # git blame per checklist: on by default only for smaller scopes
 
@@ -35,23 +34,9 @@ def command(root: Path, task_keys: tuple[str, ...], since: str | None, fmt: str,
     root = resolve_root(root)
     day = parse_today(today)
     config = load_config(root)
-    scope = None
-    if since:
-        from sync.scope import git_scope
-
-        scope = git_scope(root, config, staged=False, since=since)
+    scope = git_scope_for(root, config, staged=False, since=since)
     repo = load_repo(root, config)
-    keys = set(repo.tasks)
-    if task_keys:
-        unknown = [k for k in task_keys if k not in repo.tasks]
-        if unknown:
-            raise UsageError(f"unknown task {', '.join(unknown)} (see `tasksync status` for the keys)")
-        keys &= set(task_keys)
-    if scope is not None:
-        from sync.scope import scope_tasks
-
-        keys &= scope_tasks(repo, scope)
-    tasks = [repo.tasks[k] for k in sorted(keys) if not repo.tasks[k].archived]
+    tasks = [repo.tasks[k] for k in sorted(select_tasks(repo, task_keys, scope)) if not repo.tasks[k].archived]
     findings = run_check(repo, tasks, day)
     if history is None:
         history = len(tasks) <= HISTORY_AUTO_LIMIT

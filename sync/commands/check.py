@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sync.commands.common import parse_today, resolve_root
+from sync.commands.common import git_scope_for, parse_today, resolve_root, select_tasks
 from sync.config import CONFIG_NAME, Config, load_config
 from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, Diagnostic, InputError, UsageError
 from sync.findings import Finding, at_least
@@ -54,13 +54,7 @@ def command(
     root = resolve_root(root)
     day = parse_today(today)
     config = load_config(root)
-    if staged and since:
-        raise UsageError("--staged and --since are alternatives: give one")
-    scope = None
-    if staged or since:
-        from sync.scope import git_scope
-
-        scope = git_scope(root, config, staged=staged, since=since)
+    scope = git_scope_for(root, config, staged=staged, since=since)
     disc = discover(root, config)
 
     # a whole-repository check is cached on everything it reads; a selection runs directly.
@@ -89,19 +83,9 @@ def command(
         if overlay:
             scope.overlay = overlay
             repo = load_repo(root, config, discovery=discover(root, config, overlay=overlay))
-    selected = set(repo.tasks)
-    if task_keys:
-        unknown = [k for k in task_keys if k not in repo.tasks]
-        if unknown:
-            raise UsageError(f"unknown task {', '.join(unknown)} (see `tasksync status` for the keys)")
-        selected &= set(task_keys)
+    selected = select_tasks(repo, task_keys, scope)
     if paths:
-        rels = [_relative(root, p) for p in paths]
-        selected &= tasks_for_paths(repo, rels)
-    if scope is not None:
-        from sync.scope import scope_tasks
-
-        selected &= scope_tasks(repo, scope)
+        selected &= tasks_for_paths(repo, [_relative(root, p) for p in paths])
     tasks = [repo.tasks[k] for k in sorted(selected)]
     findings = run_check(repo, tasks, day)
     if key is not None and not _clock_dependent(repo, tasks):

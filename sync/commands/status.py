@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from sync.commands.common import dump_json, resolve_root, root_argument
+from sync.commands.common import dump_json, resolve_root, root_argument, select_tasks
 from sync.config import load_config
-from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from sync.errors import EXIT_CLEAN, EXIT_FINDINGS
 from sync.findings import shorten
 from sync.repo import Repo, Task, load_repo
 from sync.serialize import status_json, summary, task_summary
@@ -27,10 +27,7 @@ def command(root: Path, task_keys: tuple[str, ...], fmt: str) -> None:
     root = resolve_root(root)
     config = load_config(root)
     repo = load_repo(root, config, keys=set(task_keys) or None)
-    missing = [k for k in task_keys if k not in repo.tasks]
-    if missing:
-        raise UsageError(f"unknown task {', '.join(missing)} (see `tasksync status` for the keys)")
-    tasks = [repo.tasks[k] for k in sorted(repo.tasks)]
+    tasks = [repo.tasks[k] for k in sorted(select_tasks(repo, task_keys))]
     if fmt == "json":
         click.echo(dump_json(status_json(repo, tasks)))
     else:

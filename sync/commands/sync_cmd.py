@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from sync.commands.common import resolve_root
+from sync.commands.common import git_scope_for, resolve_root, select_tasks
 from sync.config import load_config
 from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, TasksyncError, UsageError
 
@@ -50,24 +50,10 @@ def command(
         raise UsageError("--prefer mirror reverses the direction for named tasks only: add --task KEY")
     root = resolve_root(root)
     config = load_config(root)
-    if staged and since:
-        raise UsageError("--staged and --since are alternatives: give one")
-    scope = None
-    if staged or since:
-        from sync.scope import git_scope
-
-        scope = git_scope(root, config, staged=staged, since=since)
-        scope.overlay = {}  # the fixer reads and writes the work tree (pre-commit stashed the rest)
+    # the fixer reads and writes the work tree (in a hook, pre-commit has stashed unstaged edits)
+    scope = git_scope_for(root, config, staged=staged, since=since)
     repo = load_repo(root, config)
-    unknown = [k for k in task_keys if k not in repo.tasks]
-    if unknown:
-        raise UsageError(f"unknown task {', '.join(unknown)} (see `tasksync status` for the keys)")
-    keys = set(task_keys) or set(repo.tasks)
-    if scope is not None:
-        from sync.scope import scope_tasks
-
-        keys &= scope_tasks(repo, scope)
-    tasks = [repo.tasks[k] for k in sorted(keys)]
+    tasks = [repo.tasks[k] for k in sorted(select_tasks(repo, task_keys, scope))]
     options = SyncOptions(
         prefer_mirror=frozenset(task_keys) if prefer == "mirror" else frozenset(), init=init, force=force
     )
