@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import traceback
 from typing import Any
 
 import click
@@ -52,6 +51,8 @@ class LazyGroup(click.Group):
         except Exception as exc:
             click.echo(f"tasksync: internal error: {exc.__class__.__name__}: {exc}", err=True)
             if os.environ.get("TASKSYNC_DEBUG"):
+                import traceback
+
                 traceback.print_exc()
             else:
                 click.echo("(set TASKSYNC_DEBUG=1 for a traceback)", err=True)
