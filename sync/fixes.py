@@ -279,7 +279,7 @@ def _snapshot_lines(repo: Repo, task: Task) -> list[str]:
         if stamp:
             as_of = stamp[:10]
     open_items = [i.title for i in items if not i.checked]
-    return render(repo.config.templates, "tasks_snapshot.md.j2", task=task, as_of=as_of, done=sum(
+    return render(repo.templates_dir, "tasks_snapshot.md.j2", task=task, as_of=as_of, done=sum(
         1 for i in items if i.checked), total=len(items), latest=latest_ctx, open_items=open_items[:5])
 
 
@@ -322,7 +322,7 @@ def _tasks_md(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) -> N
     for region in regions:
         if region.legacy and region.key in aliases:
             agent = task.files.agent or repo.config.agent_mirror.format(key=task.key)
-            content = render(repo.config.templates, "docs_sync_block.md.j2", canonical=task.canonical.path,
+            content = render(repo.templates_dir, "docs_sync_block.md.j2", canonical=task.canonical.path,
                              agent=agent, groups=_groups(task.items))
             _region_edit(task, tf, region, content, options, plan, "docs-sync block")
     if not mine and options.init:
@@ -333,7 +333,7 @@ def _tasks_md(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) -> N
 
 
 def _snapshot_insert_line(repo: Repo, task: Task) -> int:
-    placement = template_setting(repo.config.templates, "tasks_snapshot.md.j2", "placement", "before-task")
+    placement = template_setting(repo.templates_dir, "tasks_snapshot.md.j2", "placement", "before-task")
     if placement == "before-task" and task.snapshots:
         return min(s.line for s in task.snapshots) - 1
     return 0
@@ -345,9 +345,9 @@ def _agent_region(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) 
     assert canonical is not None
     if agent_path is None:
         if options.init and canonical.items:
-            content = render(repo.config.templates, "checklist_region.md.j2", groups=_groups(canonical.items))
+            content = render(repo.templates_dir, "checklist_region.md.j2", groups=_groups(canonical.items))
             path = repo.config.agent_mirror.format(key=task.key)
-            lines = render(repo.config.templates, "agent_mirror.md.j2", task=task, canonical=canonical.path,
+            lines = render(repo.templates_dir, "agent_mirror.md.j2", task=task, canonical=canonical.path,
                            groups=_groups(canonical.items), begin_marker=begin_marker(CHECKLIST, task.key),
                            end_marker=end_marker(CHECKLIST, task.key, content))
             plan.changes[path] = FileChange(path, None, create=lines, tasks={task.key})
@@ -357,7 +357,7 @@ def _agent_region(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) 
         return
     for region in plan.regions_of(tf):
         if region.kind == CHECKLIST and region.key == task.key:
-            content = render(repo.config.templates, "checklist_region.md.j2", groups=_groups(canonical.items))
+            content = render(repo.templates_dir, "checklist_region.md.j2", groups=_groups(canonical.items))
             _region_edit(task, tf, region, content, options, plan, "checklist region")
 
 
@@ -392,7 +392,7 @@ def _plan_fields(repo: Repo, task: Task, plan: SyncPlan) -> None:
 
 
 def _link_value(repo: Repo, manifest: str, status: str | None) -> str:
-    lines = render(repo.config.templates, "plan_value.md.j2", field="run_manifest_link", manifest=manifest,
+    lines = render(repo.templates_dir, "plan_value.md.j2", field="run_manifest_link", manifest=manifest,
                    status=status, paths=[])
     return " ".join(lines)
 
@@ -404,7 +404,7 @@ def _metrics_edit(repo: Repo, task: Task, path: str, f: PlanField | None, plan: 
     present = [p for p in (f"{cfg.runs_dir}/{task.key}/metrics.json", f"{cfg.out_dir}/{task.key}/state.json")
                if (repo.root / p).is_file()]
     if present:
-        value = " ".join(render(cfg.templates, "plan_value.md.j2", field="metrics", manifest="", status=None,
+        value = " ".join(render(repo.templates_dir, "plan_value.md.j2", field="metrics", manifest="", status=None,
                                 paths=present))
         _field_edit(repo, task, path, f, value, plan)
 

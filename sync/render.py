@@ -56,12 +56,19 @@ def environment(user_dir: str | None) -> Any:
 
 def render_text(user_dir: str | None, name: str, **context: Any) -> str:
     """The template's whole output (agendas)."""
-    return str(environment(user_dir).get_template(name).render(**context))
+    from jinja2 import TemplateError
+
+    try:
+        return str(environment(user_dir).get_template(name).render(**context))
+    except TemplateError as exc:
+        where = getattr(exc, "filename", None) or name
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"template error: {exc.__class__.__name__}: {exc}", path=where, line=line) from None
 
 
 def render(user_dir: str | None, name: str, **context: Any) -> list[str]:
     """The template's output as lines (no trailing empty line)."""
-    text = environment(user_dir).get_template(name).render(**context)
+    text = render_text(user_dir, name, **context)
     lines = text.split("\n")
     while lines and lines[-1] == "":
         lines.pop()

@@ -196,6 +196,11 @@ class Repo:
     def diagnostics(self) -> list[Diagnostic]:
         return self.discovery.diagnostics
 
+    @property
+    def templates_dir(self) -> str | None:
+        """The user template directory of ``templates:``, relative to the repository root."""
+        return str(self.root / self.config.templates) if self.config.templates else None
+
     def spec(self, rel: str) -> Spec | None:
         """Parse a spec once (specs are read by tasks and by the freshness rule)."""
         if rel in self._specs:

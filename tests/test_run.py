@@ -235,3 +235,20 @@ def test_run_then_sync_cites_only_succeeded_runs(tmp_path: Path) -> None:
     assert res.code == 0 and out["synced"] == ["docs/ACTION_PLAN-demo.md"]
     assert out["run_id"] in plan.read_text()
     assert [f["line"] for f in out["ready_to_tick"]] == [4]
+
+
+def test_progress_is_a_live_line_on_a_terminal_and_plain_lines_otherwise() -> None:
+    import io
+
+    from sync.pipelines import Stage
+    from sync.runner import Progress
+
+    stage = Stage("lint", "lint", "command", command="true")
+    live, plain = io.StringIO(), io.StringIO()
+    for stream, is_tty in ((live, True), (plain, False)):
+        progress = Progress(stream, is_tty)
+        progress.start(2, 5, stage)
+        progress.update(2, 5, stage, 1.25, "checking 10 files")
+        progress.done(2, 5, stage, "succeeded", 1.5)
+    assert live.getvalue() == "\r\033[K[2/5] lint   1.2s checking 10 files\r\033[K[2/5] lint: succeeded in 1.5s\n"
+    assert plain.getvalue() == "[2/5] lint: started\n[2/5] lint: succeeded in 1.5s\n"

@@ -161,3 +161,17 @@ def test_parallel_sync_plan_equals_the_sequential_one(late_copy: Path, monkeypat
     monkeypatch.setattr(parallel_module, "PARALLEL_MIN_TASKS", 1)
     sequential = planned(False)
     assert sequential and planned(True) == sequential
+
+
+def test_a_user_template_overrides_the_default(tmp_path: Path) -> None:
+    write(tmp_path, f"tasks/tasks-{K}.md", CANON)
+    write(tmp_path, "docs/TASKS.md", "")
+    write(tmp_path, "my-templates/tasks_snapshot.md.j2",
+          "{% set placement = 'top' %}{% if task %}# Task List Snapshot - {{ task.key }} - Status {{ as_of }}: "
+          "{{ done }} of {{ total }}.\n{% endif %}")
+    write(tmp_path, ".tasksync.yaml", "templates: my-templates\n")
+    assert run("sync", str(tmp_path), "--init").code == 0
+    assert f"# Task List Snapshot - {K} - Status undated: 1 of 2." in (tmp_path / "docs/TASKS.md").read_text()
+    write(tmp_path, "my-templates/tasks_snapshot.md.j2", "{{ no_such_variable }}\n")
+    res = run("sync", str(tmp_path))
+    assert res.code == 2 and "tasks_snapshot.md.j2" in res.err and "UndefinedError" in res.err

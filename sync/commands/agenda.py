@@ -45,7 +45,7 @@ def command(root: Path, task_keys: tuple[str, ...], since: str | None, fmt: str,
         text = json.dumps(agenda, ensure_ascii=False, indent=2) + "\n"
     else:
         name = "agenda.html.j2" if fmt == "html" else "agenda.md.j2"
-        text = render_text(config.templates, name, agenda=agenda)
+        text = render_text(repo.templates_dir, name, agenda=agenda)
     if output is None:
         click.echo(text, nl=False)
     else:
