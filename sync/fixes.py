@@ -336,7 +336,8 @@ def _snapshot_insert_line(repo: Repo, task: Task) -> int:
     placement = template_setting(repo.templates_dir, "tasks_snapshot.md.j2", "placement", "before-task")
     if placement == "before-task" and task.snapshots:
         return min(s.line for s in task.snapshots) - 1
-    return 0
+    doc = repo.tasks_doc
+    return doc.body_start if doc else 0
 
 
 def _agent_region(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) -> None:

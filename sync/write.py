@@ -56,19 +56,16 @@ def splice(tf: TextFile, edits: list[LineEdit]) -> bytes:
     for edit in reversed(ordered):
         if edit.start > len(parts) or edit.end > len(parts):
             raise ValueError(f"edit past the end of {tf.path}")
-        at_eof_without_newline = edit.end == len(parts) and parts and not parts[-1].endswith((b"\n", b"\r"))
-        if edit.start == edit.end == len(parts) and at_eof_without_newline:
+        if edit.start == edit.end == len(parts) and parts and not parts[-1].endswith((b"\n", b"\r")):
             parts[-1] += newline  # appending after a last line that had no newline
-            at_eof_without_newline = False
         new = [line.encode("utf-8") + newline for line in edit.lines]
-        if new and at_eof_without_newline and edit.end > edit.start:
-            new[-1] = new[-1][: -len(newline)]  # keep "no final newline"
-        elif edit.end > edit.start and new:
-            # keep the replaced last line's own ending (a CRLF file may hold a stray LF)
-            old_end = parts[edit.end - 1]
-            ending = old_end[len(old_end.rstrip(b"\r\n")) :]
-            if ending:
-                new[-1] = new[-1][: -len(newline)] + ending
+        # keep the replaced lines' own endings (a CRLF file may hold a stray LF, the last line may
+        # have none): line by line when the count is unchanged, else for the last line only
+        replaced = range(edit.start, edit.end)
+        if new and replaced:
+            keep = enumerate(replaced) if len(new) == len(replaced) else [(len(new) - 1, replaced[-1])]
+            for i, j in keep:
+                new[i] = new[i][: -len(newline)] + parts[j][len(parts[j].rstrip(b"\r\n")) :]
         parts[edit.start : edit.end] = new
     return (BOM if tf.bom else b"") + b"".join(parts)
 

@@ -496,13 +496,6 @@ def assert_only_owned_changes(path: str, old: bytes, new: bytes) -> None:
     for k, (x, y) in enumerate(zip(a_out, b_out, strict=True)):
         if x == y:
             continue
-        if ending(x) != ending(y) and len(styles) > 1 and ending(y) == b"\r\n":
-            # known bug (test_a_stray_lf_inside_a_two_line_item_is_kept): splice re-encodes every line of a
-            # multi-line edit but the last with the file's newline
-            multi = continues_item(a_out, k) or (k + 1 < len(a_out) and continues_item(a_out, k + 1))
-            if multi and x.rstrip(b"\r\n") == y.rstrip(b"\r\n"):
-                continue
-            x = x.rstrip(b"\r\n") + ending(y) if multi else x
         assert ending(x) == ending(y), f"line ending changed: {x!r} → {y!r} in {path}"
         tx, ty = text_of(x), text_of(y)
         if plan:
@@ -673,8 +666,6 @@ def test_mirror_with_a_table_and_a_comment_between_items() -> None:
 # -- known bugs (strict xfail: these start passing when sync/ is fixed) -----------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="sync --init puts a task's first snapshot region above the front matter "
-                                       "of docs/TASKS.md (fixes._snapshot_insert_line returns line 0)")
 def test_init_keeps_the_front_matter_of_tasks_md_first() -> None:
     front = b"---\ntitle: Tasks\n---\n"
     files = {"tasks/tasks-0101-a.md": b"# T\n\n## A\n- [x] One\n",
@@ -705,8 +696,6 @@ def test_evidence_swap_leaves_no_item_citing_two_runs() -> None:
             assert_check_clean(root)
 
 
-@pytest.mark.xfail(strict=True, reason="splice re-encodes every line of a multi-line edit but the last with the "
-                                       "file's newline, so a stray LF inside an item of a CRLF file becomes CRLF")
 def test_a_stray_lf_inside_a_two_line_item_is_kept() -> None:
     canon = b"# T\n\n## A\n- [x] One\n  two\n  three\n"
     mirror = b"# T\r\n\r\n## A\r\n- [ ] One\n  two\n  three\r\n"

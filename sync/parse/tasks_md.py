@@ -72,6 +72,7 @@ class TasksDoc:
     snapshots: list[Snapshot] = field(default_factory=list)
     managed: list[ManagedBlock] = field(default_factory=list)
     archive_index_line: int | None = None
+    body_start: int = 0  # 0-based first line after the front matter: where new sections may go
     problems: list[tuple[int, str]] = field(default_factory=list)  # (1-based line, message)
 
 
@@ -107,6 +108,8 @@ def count_lines(text: str) -> int:
 def parse_tasks_md(path: str, text: str, outline: Outline) -> TasksDoc:
     lines = text.split("\n")
     doc = TasksDoc(path, count_lines(text))
+    if outline.front_matter:
+        doc.body_start = outline.front_matter[1]
     headers: list[int] = []
     for idx, line in enumerate(lines):
         if line.startswith("# Task List Snapshot") and _HEADER.match(line):
