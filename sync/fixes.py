@@ -222,15 +222,23 @@ def _fix_item(task: Task, pair: Pair, source: Item, target: Item, tf: TextFile, 
 
 
 def _evidence_edit(lines: list[str], source: Item, target: Item, sm: set[str], tm: set[str]) -> list[str] | None:
-    """Cite the source's manifest in the target's own words: swap one path, or append one."""
+    """Cite the source's run in the target's own words: swap the run, or append its manifest.
+
+    Swapping moves every reference to the target's run (its manifest and any of its files,
+    such as ``runner.ndjson``) to the source's run, so no item is left citing two runs.
+    """
     if len(sm) != 1:
         return None
     (want,) = sm
     if tm:
         if len(tm) != 1:
             return None
-        old = next(e.raw for e in target.evidence if e.manifest in tm)
-        out = [line.replace(old, want) for line in lines]
+        (have,) = tm
+        old_dir, new_dir = have.removesuffix("manifest.json"), want.removesuffix("manifest.json")
+        out = list(lines)
+        for raw in {e.raw for e in target.evidence if e.manifest == have}:
+            swapped = new_dir + raw.split(old_dir, 1)[1] if old_dir in raw else want
+            out = [line.replace(raw, swapped) for line in out]
         return out if out != lines else None
     if target.has_evidence_label:
         return None  # prose evidence: the mirror says something else on purpose

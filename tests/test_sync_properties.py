@@ -23,7 +23,6 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -663,7 +662,7 @@ def test_mirror_with_a_table_and_a_comment_between_items() -> None:
     assert region in after["docs/TASKS.md"]
 
 
-# -- known bugs (strict xfail: these start passing when sync/ is fixed) -----------------------------
+# -- regressions: cases the properties above once caught ---------------------------------------------
 
 
 def test_init_keeps_the_front_matter_of_tasks_md_first() -> None:
@@ -679,8 +678,6 @@ def test_init_keeps_the_front_matter_of_tasks_md_first() -> None:
         assert (root / "docs/TASKS.md").read_bytes().startswith(front)
 
 
-@pytest.mark.xfail(strict=True, reason="the evidence swap rewrites only the first of several references to the "
-                                       "mirror's run, leaving the item citing two runs (TS002 stays)")
 def test_evidence_swap_leaves_no_item_citing_two_runs() -> None:
     canon = f"# T\n\n## A\n- [x] Two. Evidence: `{M1}`.\n".encode()
     artifact = M2.replace("manifest.json", "runner.ndjson")
@@ -692,8 +689,9 @@ def test_evidence_swap_leaves_no_item_citing_two_runs() -> None:
             (root / rel).write_bytes(data)
         run("sync", str(root))
         after = (root / ".agent/task/0101-a.md").read_bytes()
-        if after != mirror:  # rewriting is fine only when it resolves the conflict
-            assert_check_clean(root)
+        assert after == mirror.replace(M2.removesuffix("manifest.json").encode(),
+                                       M1.removesuffix("manifest.json").encode())
+        assert_check_clean(root)
 
 
 def test_a_stray_lf_inside_a_two_line_item_is_kept() -> None:
