@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import glob
 import os
 import statistics
@@ -86,3 +87,21 @@ def report(times: dict[str, list[float]], floor: str) -> None:
             f"  {name.ljust(width)}  median {med * 1000:8.1f} ms  min {min(values) * 1000:8.1f} ms"
             f"  ratio to {floor}: {med / base:5.1f}"
         )
+
+
+LATE_TASK = "linear-617541e3-39f0-4926-8105-9b2a5c053a5b"  # a late-corpus task with a plan, spec and mirrors
+
+
+def corpus_args(doc: str | None, *, runs: int = 7, task: bool = False, today: bool = False) -> argparse.Namespace:
+    """The arguments every corpus benchmark takes; ``root`` is checked to be a directory."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("root", nargs="?", type=Path, default=CORPUS / "co-2026-06-17")
+    parser.add_argument("--runs", type=int, default=runs)
+    if task:
+        parser.add_argument("--task", default=LATE_TASK)
+    if today:
+        parser.add_argument("--today", default="2026-06-17")
+    args = parser.parse_args()
+    if not args.root.is_dir():
+        raise SystemExit(f"no corpus at {args.root}")
+    return args

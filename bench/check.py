@@ -7,7 +7,6 @@ Usage: python bench/check.py [ROOT] [--runs N] [--task KEY]
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import subprocess
@@ -17,19 +16,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CORPUS, count_files, plain_read_cmd, run_once, tasksync_cmd
+from _common import corpus_args, count_files, plain_read_cmd, run_once, tasksync_cmd
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("root", nargs="?", default=str(CORPUS / "co-2026-06-17"))
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--task", default="linear-617541e3-39f0-4926-8105-9b2a5c053a5b")
-    parser.add_argument("--today", default="2026-06-17")
-    args = parser.parse_args()
-    source = Path(args.root)
-    if not source.is_dir():
-        raise SystemExit(f"no corpus at {source}")
+    args = corpus_args(__doc__, task=True, today=True)
+    source = args.root
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         shutil.copytree(source, root)

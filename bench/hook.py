@@ -9,7 +9,6 @@ Usage: python bench/hook.py [ROOT] [--runs N] [--task KEY]
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -20,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BENCH_ENV, CORPUS, PROJECT, run_once, tasksync_cmd
+from _common import BENCH_ENV, PROJECT, corpus_args, run_once, tasksync_cmd
 
 ENV = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
        "GIT_COMMITTER_EMAIL": "b@b"}
@@ -61,14 +60,8 @@ def import_breakdown(root: Path) -> list[tuple[str, int]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("root", nargs="?", default=str(CORPUS / "co-2026-06-17"))
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--task", default="linear-617541e3-39f0-4926-8105-9b2a5c053a5b")
-    args = parser.parse_args()
-    source = Path(args.root)
-    if not source.is_dir():
-        raise SystemExit(f"no corpus at {source}")
+    args = corpus_args(__doc__, runs=15, task=True)
+    source = args.root
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         shutil.copytree(source, root)

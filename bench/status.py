@@ -6,22 +6,16 @@ Both are whole processes, interleaved in one run; prints medians and the ratio
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CORPUS, count_files, interleaved, plain_read_cmd, report, tasksync_cmd
+from _common import corpus_args, count_files, interleaved, plain_read_cmd, report, tasksync_cmd
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("root", nargs="?", default=str(CORPUS / "co-2026-06-17"))
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    root = Path(args.root)
-    if not root.is_dir():
-        raise SystemExit(f"no corpus at {root}")
+    args = corpus_args(__doc__)
+    root = args.root
     commands = {
         "plain read": plain_read_cmd(root),
         "tasksync status": [*tasksync_cmd(), "status", str(root)],

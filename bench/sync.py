@@ -6,7 +6,6 @@ Usage: python bench/sync.py [ROOT] [--runs N]
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import sys
@@ -14,17 +13,12 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CORPUS, run_once, tasksync_cmd
+from _common import corpus_args, run_once, tasksync_cmd
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("root", nargs="?", default=str(CORPUS / "co-2026-06-17"))
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    source = Path(args.root)
-    if not source.is_dir():
-        raise SystemExit(f"no corpus at {source}")
+    args = corpus_args(__doc__)
+    source = args.root
     cmd = tasksync_cmd()
     with tempfile.TemporaryDirectory() as tmp:
         synced = Path(tmp) / "synced"

@@ -20,6 +20,15 @@ def _items(task: Task) -> list[Item]:
     return doc.items if doc else []
 
 
+def _cited(ctx: CheckContext) -> Iterator[tuple[Task, Item, Evidence]]:
+    """Every reference a ticked item cites, with its task and item."""
+    for task in live(ctx.tasks):
+        for item in _items(task):
+            if item.checked:
+                for ev in item.evidence:
+                    yield task, item, ev
+
+
 
 @rule("TS005", "checked-without-evidence", "warning", "a ticked item cites no evidence at all")
 def checked_without_evidence(ctx: CheckContext) -> Iterator[Finding]:
@@ -39,14 +48,10 @@ def checked_without_evidence(ctx: CheckContext) -> Iterator[Finding]:
 @rule("TS006", "evidence-malformed", "warning",
       "a ticked item cites a malformed run reference (placeholder, absolute, .., no cli/, bad run id, glob)")
 def evidence_malformed(ctx: CheckContext) -> Iterator[Finding]:
-    for task in live(ctx.tasks):
-        for item in _items(task):
-            if not item.checked:
-                continue
-            for ev in item.evidence:
-                if ev.kind == "malformed":
-                    yield ctx.finding("TS006", task, item.path, item.line,
-                                      f"malformed evidence `{ev.raw}`: {ev.reason}", fix=_malformed_fix(task.key, ev))
+    for task, item, ev in _cited(ctx):
+        if ev.kind == "malformed":
+            yield ctx.finding("TS006", task, item.path, item.line,
+                              f"malformed evidence `{ev.raw}`: {ev.reason}", fix=_malformed_fix(task.key, ev))
 
 
 _PARENTS = re.compile(r"^(?:\.\./)+")
@@ -102,21 +107,17 @@ _FAILED_WORDS = {
 @rule("TS008", "evidence-failed", "error",
       "a cited run failed, was cancelled, belongs to another task, is schema-invalid, or is stale in progress")
 def evidence_failed(ctx: CheckContext) -> Iterator[Finding]:
-    for task in live(ctx.tasks):
-        for item in _items(task):
-            if not item.checked:
-                continue
-            for ev in item.evidence:
-                link = ctx.link(task, ev)
-                if link is None or link.verdict not in _FAILED_WORDS:
-                    continue
-                detail = f" ({link.detail})" if link.detail else ""
-                yield ctx.finding(
-                    "TS008", task, item.path, item.line,
-                    f"cited run {ev.run_id} {_FAILED_WORDS[link.verdict]}{detail}",
-                    related=[Location(link.manifest_path, None)],
-                    fix="untick the item, or re-run the pipeline and cite a succeeded run",
-                )
+    for task, item, ev in _cited(ctx):
+        link = ctx.link(task, ev)
+        if link is None or link.verdict not in _FAILED_WORDS:
+            continue
+        detail = f" ({link.detail})" if link.detail else ""
+        yield ctx.finding(
+            "TS008", task, item.path, item.line,
+            f"cited run {ev.run_id} {_FAILED_WORDS[link.verdict]}{detail}",
+            related=[Location(link.manifest_path, None)],
+            fix="untick the item, or re-run the pipeline and cite a succeeded run",
+        )
 
 
 @rule("TS014", "ready-to-tick", "info",

@@ -15,6 +15,14 @@ def _box(checked: bool) -> str:
     return "[x]" if checked else "[ ]"
 
 
+def _item_level(ctx: CheckContext) -> Iterator[tuple[Task, Pair]]:
+    """Every (task, mirror pair) whose items can be matched one to one."""
+    for task in live(ctx.tasks):
+        for pair in ctx.pairs.get(task.key, []):
+            if pair.item_level:
+                yield task, pair
+
+
 
 @rule("TS001", "mirror-state-conflict", "error", "a matched item is checked in one copy and open in another")
 def state_conflict(ctx: CheckContext) -> Iterator[Finding]:
@@ -57,59 +65,53 @@ def _aggregate(ctx: CheckContext, task: Task, pair: Pair) -> Iterator[Finding]:
 
 @rule("TS002", "mirror-evidence-conflict", "error", "a matched checked item cites different run manifests")
 def evidence_conflict(ctx: CheckContext) -> Iterator[Finding]:
-    for task in live(ctx.tasks):
-        for pair in ctx.pairs.get(task.key, []):
-            if not pair.item_level:
+    for task, pair in _item_level(ctx):
+        for m in pair.matches:
+            c, mi = m.canonical, m.mirror
+            if not (c.checked and mi.checked):
                 continue
-            for m in pair.matches:
-                c, mi = m.canonical, m.mirror
-                if not (c.checked and mi.checked):
-                    continue
-                cm, mm = set(c.manifests), set(mi.manifests)
-                if cm and mm and cm != mm:
-                    yield ctx.finding(
-                        "TS002", task, mi.path, mi.line,
-                        f"cites {', '.join(sorted(mm - cm))} but the canonical item cites "
-                        f"{', '.join(sorted(cm - mm))}: \"{shorten(c.title)}\"",
-                        related=[Location(c.path, c.line)],
-                        fix=f"cite the same manifest as {c.path}:{c.line}",
-                    )
+            cm, mm = set(c.manifests), set(mi.manifests)
+            if cm and mm and cm != mm:
+                yield ctx.finding(
+                    "TS002", task, mi.path, mi.line,
+                    f"cites {', '.join(sorted(mm - cm))} but the canonical item cites "
+                    f"{', '.join(sorted(cm - mm))}: \"{shorten(c.title)}\"",
+                    related=[Location(c.path, c.line)],
+                    fix=f"cite the same manifest as {c.path}:{c.line}",
+                )
 
 
 @rule("TS003", "mirror-item-missing", "warning",
       "a canonical item is missing from a verbatim/paraphrase mirror, or the mirror has an extra item")
 def item_missing(ctx: CheckContext) -> Iterator[Finding]:
-    for task in live(ctx.tasks):
-        for pair in ctx.pairs.get(task.key, []):
-            if not pair.item_level:
+    for task, pair in _item_level(ctx):
+        placed = {id(m.canonical): m.mirror for m in pair.matches}
+        for c in pair.unmatched_canonical:
+            if any(a.item is c for a in pair.ambiguous):
                 continue
-            placed = {id(m.canonical): m.mirror for m in pair.matches}
-            for c in pair.unmatched_canonical:
-                if any(a.item is c for a in pair.ambiguous):
-                    continue
-                earlier = pair.canonical_items[: pair.canonical_items.index(c)]
-                before = [placed[id(x)] for x in earlier if id(x) in placed]
-                line = before[-1].line if before else pair.mirror_line
-                yield ctx.finding(
-                    "TS003", task, pair.mirror_path, line,
-                    f"missing from this {pair.kind} mirror: \"{shorten(c.title)}\" ({c.path}:{c.line})",
-                    related=[Location(c.path, c.line)],
-                    fix=f"copy the item from {c.path}:{c.line}",
-                )
-            for mi in pair.unmatched_mirror:
-                yield ctx.finding(
-                    "TS003", task, mi.path, mi.line,
-                    f"not in the canonical checklist {pair.canonical_path}: \"{shorten(mi.title)}\"",
-                    related=[Location(pair.canonical_path, None)],
-                    fix=f"add it to {pair.canonical_path} or remove it here",
-                )
-            for amb in pair.ambiguous:
-                yield ctx.finding(
-                    "TS003", task, pair.mirror_path, amb.candidates[0].line if amb.candidates else None,
-                    f"ambiguous match for \"{shorten(amb.item.title)}\": {amb.reason}",
-                    related=[Location(amb.item.path, amb.item.line)], cap="info",
-                    fix="make the titles distinct so each copy can be matched",
-                )
+            earlier = pair.canonical_items[: pair.canonical_items.index(c)]
+            before = [placed[id(x)] for x in earlier if id(x) in placed]
+            line = before[-1].line if before else pair.mirror_line
+            yield ctx.finding(
+                "TS003", task, pair.mirror_path, line,
+                f"missing from this {pair.kind} mirror: \"{shorten(c.title)}\" ({c.path}:{c.line})",
+                related=[Location(c.path, c.line)],
+                fix=f"copy the item from {c.path}:{c.line}",
+            )
+        for mi in pair.unmatched_mirror:
+            yield ctx.finding(
+                "TS003", task, mi.path, mi.line,
+                f"not in the canonical checklist {pair.canonical_path}: \"{shorten(mi.title)}\"",
+                related=[Location(pair.canonical_path, None)],
+                fix=f"add it to {pair.canonical_path} or remove it here",
+            )
+        for amb in pair.ambiguous:
+            yield ctx.finding(
+                "TS003", task, pair.mirror_path, amb.candidates[0].line if amb.candidates else None,
+                f"ambiguous match for \"{shorten(amb.item.title)}\": {amb.reason}",
+                related=[Location(amb.item.path, amb.item.line)], cap="info",
+                fix="make the titles distinct so each copy can be matched",
+            )
 
 
 @rule("TS009", "mirror-missing", "warning",
