@@ -31,8 +31,7 @@ def index_overlay(scope: Scope, files: list[str]) -> dict[str, bytes | None]:
     before hooks run; asked only about the files the selected tasks read, so it stays cheap."""
     if scope.view is None or not files:
         return {}
-    present = [f for f in files if (scope.view.root / f).exists()]
-    dirty, untracked = git.unstaged_and_untracked(scope.view, present) if present else ([], [])
+    dirty, untracked = git.unstaged_and_untracked(scope.view, files)
     overlay: dict[str, bytes | None] = dict(git.index_blobs(scope.view, dirty))
     overlay.update({p: None for p in untracked})
     return overlay

@@ -59,6 +59,27 @@ def test_staged_reads_the_index_not_the_work_tree(repo: Path) -> None:
     assert run("check", str(repo), "--staged", "--format", "json").json()["summary"]["tasks"] == 1
 
 
+def test_staged_sees_a_staged_file_that_is_deleted_or_changed_only_in_the_work_tree(repo: Path) -> None:
+    flip(repo, MIRROR, 13, " ")
+    git(repo, "add", MIRROR)
+    (repo / MIRROR).unlink()  # an unstaged deletion is not part of the commit
+    (repo / "docs/TASKS.md").write_text("unstaged garbage\n")
+    assert findings(run("check", str(repo), "--staged", "--format", "json")) == [("TS001", MIRROR, 13)]
+
+
+def test_staged_works_when_the_root_is_a_subdirectory_of_the_repository(tmp_path: Path) -> None:
+    top = tmp_path / "mono"
+    root = top / "services" / "docs-repo"
+    shutil.copytree(LATE, root)
+    git(top, "init", "-q")
+    git(top, "add", "-A")
+    git(top, "commit", "-qm", "base")
+    flip(root, MIRROR, 13, " ")
+    git(top, "add", "-A")
+    (root / MIRROR).unlink()
+    assert findings(run("check", str(root), "--staged", "--format", "json")) == [("TS001", MIRROR, 13)]
+
+
 def test_staged_tasks_md_and_index_narrow_to_the_changed_sections(repo: Path) -> None:
     lines = (repo / "docs/TASKS.md").read_text().split("\n")
     lines[2] = lines[2] + " Amended."  # line 3: a 1201 snapshot

@@ -79,7 +79,8 @@ def command(
         from sync.scope import index_overlay, scope_tasks
 
         files = _files_of(repo, scope_tasks(repo, scope))
-        overlay = index_overlay(scope, files)
+        gone = [p for p in scope.paths if not (root / p).exists()]  # staged, then deleted in the work tree
+        overlay = index_overlay(scope, sorted({*files, *gone}))
         if overlay:
             scope.overlay = overlay
             repo = load_repo(root, config, discovery=discover(root, config, overlay=overlay))
