@@ -6,14 +6,16 @@ Each command lives in ``sync/commands/<name>.py`` and is imported only when invo
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 import click
 
 from sync import __version__
-from sync.errors import EXIT_INTERNAL, TasksyncError
+from sync.errors import EXIT_CLEAN, EXIT_INTERNAL, TasksyncError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "agenda": ("sync.commands.agenda", "Write a review agenda from the facts (md, json or html)."),
@@ -73,5 +75,21 @@ def cli() -> None:
     """
 
 
-def main(argv: list[str] | None = None) -> Any:
-    return cli.main(args=argv, prog_name="tasksync")
+def main(argv: list[str] | None = None) -> NoReturn:
+    """The console script: run the command, flush, and leave without tearing the interpreter down.
+
+    Freeing a model of thousands of documents object by object takes ~20 ms, an eighth of a
+    pre-commit run, and the OS reclaims the memory at once.  Every file tasksync writes is closed
+    (and fsynced) before its command returns, so there is nothing left for a normal exit to do.
+    """
+    try:
+        cli.main(args=argv, prog_name="tasksync")
+        code: int = EXIT_CLEAN
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            sys.stderr.write(f"{exc.code}\n")
+        code = exc.code if isinstance(exc.code, int) else EXIT_CLEAN if exc.code is None else 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # a reader that went away (`| head`)
+            stream.flush()
+    os._exit(code)
