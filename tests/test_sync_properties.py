@@ -67,6 +67,7 @@ class Item:
     sep: str = ". Evidence:"
     children: list[Item] = field(default_factory=list)
     more: str = ""  # a second line of the item's paragraph (indented, or lazy when it starts with "~")
+    artifact: bool = False  # a run item also cites a file of its run (runner.ndjson)
 
 
 @dataclass
@@ -106,7 +107,8 @@ def item_text(item: Item, key: str, pad: str = "") -> str:
     if item.more:
         title = f"{title}\n{'' if item.more.startswith('~') else pad}{item.more.lstrip('~')}"
     if item.ev_kind == "run":
-        return f"{title}{item.sep} `{manifest_path(key, item.ev)}`."
+        also = f", `{manifest_path(key, item.ev).replace('manifest.json', 'runner.ndjson')}`" if item.artifact else ""
+        return f"{title}{item.sep} `{manifest_path(key, item.ev)}`{also}."
     if item.ev_kind == "prose":
         return f"{title}{item.sep} {item.ev}."
     return title
@@ -201,7 +203,7 @@ def items(draw: st.DrawFn, nested: bool = True) -> Item:
         more = draw(st.sampled_from(("", "~"))) + " ".join(draw(st.lists(st.sampled_from(WORDS[:21]), min_size=1,
                                                                              max_size=3)))
     return Item(draw(titles()), draw(st.booleans()), ev_kind, ev if ev_kind != "none" else "",
-                draw(st.sampled_from(SEPARATORS)), children, more)
+                draw(st.sampled_from(SEPARATORS)), children, more, draw(st.integers(0, 4)) == 0)
 
 
 @st.composite
@@ -228,6 +230,7 @@ def perturbed_item(draw: st.DrawFn, item: Item) -> Item:
     op = draw(st.sampled_from(("keep", "keep", "keep", "swap", "swap", "drop", "drop", "add", "prose")))
     if op == "swap" and new.ev_kind == "run":
         new.ev = draw(st.sampled_from(RUN_IDS))
+        new.artifact = draw(st.booleans())
     elif op == "drop":
         new.ev_kind, new.ev = "none", ""
     elif op == "add" and new.ev_kind == "none":
@@ -345,7 +348,7 @@ def repos(draw: st.DrawFn) -> RepoSpec:
         while tasks_md and not tasks_md[-1]:
             tasks_md.pop()
     overview = draw(st.one_of(st.none(), plain_encodings))
-    return RepoSpec(tasks, tasks_md, draw(plain_encodings), draw(st.integers(0, 3)) == 0, overview)
+    return RepoSpec(tasks, tasks_md, draw(encodings), draw(st.integers(0, 3)) == 0, overview)
 
 
 def plan_fields(task: TaskSpec) -> list[str]:
@@ -704,3 +707,19 @@ def test_a_stray_lf_inside_a_two_line_item_is_kept() -> None:
             (root / rel).write_bytes(data)
         sync_ok(root)
         assert (root / ".agent/task/0101-a.md").read_bytes() == mirror.replace(b"[ ]", b"[x]")
+
+
+def test_overview_with_front_matter_gets_its_fields_synced() -> None:
+    overview = ("---\nowner: docs\n---\n# Action Plan Overview — Projects\n\n## Task 0101 — Alpha\n"
+                "- Primary Doc: `tasks/tasks-0101-a.md`\n- Run Manifest Link: _(pending — capture the first run)._\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for rel, data in {"tasks/tasks-0101-a.md": b"# Task Checklist - Alpha\n\n## A\n- [x] One\n",
+                          "docs/ACTION_PLAN.md": overview.encode()}.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(data)
+        manifest(root, "0101-a", RUN_IDS[2])
+        sync_ok(root)
+        after = (root / "docs/ACTION_PLAN.md").read_text(encoding="utf-8")
+        assert after.startswith("---\nowner: docs\n---\n")
+        assert f"- Run Manifest Link: `{manifest_path('0101-a', RUN_IDS[2])}`" in after

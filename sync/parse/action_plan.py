@@ -242,8 +242,10 @@ def _add_risk(plan: ActionPlan, block: Block) -> None:
 
 
 def parse_overview(path: str, lines: list[str], outline: Outline) -> Overview:
-    """Split ``docs/ACTION_PLAN.md`` at its first ``---`` line: task blocks, then a full plan."""
-    split = next((i for i, line in enumerate(lines) if line.strip() == "---"), None)
+    """Split ``docs/ACTION_PLAN.md`` at its first ``---`` line after any front matter: task blocks,
+    then a full plan."""
+    body = outline.front_matter[1] if outline.front_matter else 0
+    split = next((i for i in range(body, len(lines)) if lines[i].strip() == "---"), None)
     ov = Overview(path, split_line=split + 1 if split is not None else None)
     limit = split if split is not None else len(lines)
     current: OverviewBlock | None = None
