@@ -181,8 +181,6 @@ encodings = st.builds(
     final_newline=st.sampled_from((True, True, False)),
     front_matter=st.sampled_from((False, False, True)),
 )
-plain_encodings = st.builds(Encoding, newline=newlines, bom=st.booleans(),
-                            final_newline=st.sampled_from((True, True, False)))
 
 
 @st.composite
@@ -319,7 +317,7 @@ def repos(draw: st.DrawFn) -> RepoSpec:
         else:
             mirror = encode(render_checklist(draw(mirrors(canon)), key), draw(encodings))
         flips = [draw(st.integers(0, 3)) == 0 for _ in flat_items(canon)]
-        plan_enc = draw(st.one_of(st.none(), plain_encodings))
+        plan_enc = draw(st.one_of(st.none(), encodings))
         runs = tuple(draw(st.lists(st.sampled_from(RUN_IDS), max_size=2, unique=True)))
         metrics = tuple(draw(st.lists(st.sampled_from(("runs", "out")), max_size=2, unique=True)))
         tasks.append(TaskSpec(key, title, canon, canon_enc, mirror, flips, plan_enc, draw(st.permutations(range(4))),
@@ -347,7 +345,7 @@ def repos(draw: st.DrawFn) -> RepoSpec:
             tasks_md.append("")
         while tasks_md and not tasks_md[-1]:
             tasks_md.pop()
-    overview = draw(st.one_of(st.none(), plain_encodings))
+    overview = draw(st.one_of(st.none(), encodings))
     return RepoSpec(tasks, tasks_md, draw(encodings), draw(st.integers(0, 3)) == 0, overview)
 
 
