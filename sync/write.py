@@ -56,9 +56,10 @@ def splice(tf: TextFile, edits: list[LineEdit]) -> bytes:
     for edit in reversed(ordered):
         if edit.start > len(parts) or edit.end > len(parts):
             raise ValueError(f"edit past the end of {tf.path}")
-        if edit.start == edit.end == len(parts) and parts and not parts[-1].endswith((b"\n", b"\r")):
-            parts[-1] += newline  # appending after a last line that had no newline
         new = [line.encode("utf-8") + newline for line in edit.lines]
+        if new and edit.start == edit.end == len(parts) and parts and not parts[-1].endswith((b"\n", b"\r")):
+            parts[-1] += newline  # appending after a last line that had no newline: the file still has none
+            new[-1] = new[-1][: -len(newline)]
         # keep the replaced lines' own endings (a CRLF file may hold a stray LF, the last line may
         # have none): line by line when the count is unchanged, else for the last line only
         replaced = range(edit.start, edit.end)

@@ -24,7 +24,7 @@ def edit(start: int, end: int, *lines: str) -> LineEdit:
         (b"a\r\nb\r\nc\r\n", [edit(1, 2, "B", "B2")], b"a\r\nB\r\nB2\r\nc\r\n"),
         (b"\xef\xbb\xbfa\nb", [edit(0, 1, "A")], b"\xef\xbb\xbfA\nb"),
         (b"a\nb", [edit(1, 2, "B")], b"a\nB"),  # no final newline stays so
-        (b"a\nb", [edit(2, 2, "c")], b"a\nb\nc\n"),  # append after an unterminated last line
+        (b"a\nb", [edit(2, 2, "c")], b"a\nb\nc"),  # append after an unterminated last line: still none
         (b"a\r\nb\nc\r\n", [edit(1, 2, "B")], b"a\r\nB\nc\r\n"),  # a stray LF keeps its ending
         (b"a\nb\nc\n", [edit(0, 0, "x"), edit(2, 3)], b"x\na\nb\n"),
     ],
