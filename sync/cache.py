@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from sync import __version__
+from sync.cachedir import ensure_cache_dir
 from sync.errors import Diagnostic
 from sync.findings import Finding
 
@@ -75,12 +76,8 @@ def load(root: Path, key: str) -> tuple[list[Finding], list[Diagnostic], int] | 
 
 def store(root: Path, key: str, findings: list[Finding], diagnostics: list[Diagnostic], tasks: int) -> None:
     """Best effort: a read-only checkout simply runs uncached."""
-    directory = root / CACHE_DIR
     try:
-        directory.mkdir(exist_ok=True)
-        ignore = directory / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by tasksync: this directory is a cache\n*\n", encoding="utf-8")
+        directory = ensure_cache_dir(root, CACHE_DIR)
         payload = json.dumps(
             {"key": key, "tasks": tasks, "findings": [f.to_json() for f in findings],
              "diagnostics": [d.to_json() for d in diagnostics]},

@@ -18,8 +18,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 
+from sync.cachedir import ensure_cache_dir
 from sync.errors import TasksyncError
 from sync.textfile import BOM, TextFile
 
@@ -75,8 +77,18 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _remove_stale_temps(directory: Path, name: str) -> None:
+    """Temp files of ``name`` left by a killed sync.  Callers hold :func:`repo_lock`, so no live
+    tasksync is writing one."""
+    for stale in directory.glob(f".{glob_escape(name)}.*.tasksync-tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
 def write_atomic(root: Path, rel: str, data: bytes, expected: str | None) -> None:
-    """Replace ``root/rel`` with ``data``; ``expected`` is the sha256 parsed (None: create a new file)."""
+    """Replace ``root/rel`` with ``data``; ``expected`` is the sha256 parsed (None: create a new file).
+
+    Callers hold :func:`repo_lock`."""
     path = Path(os.path.realpath(root / rel))
     directory = path.parent
     mode = None
@@ -89,6 +101,7 @@ def write_atomic(root: Path, rel: str, data: bytes, expected: str | None) -> Non
         if sha256(current) != expected:
             raise ConcurrentChange("changed while tasksync ran; skipped (run sync again)", path=rel)
     directory.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(directory, path.name)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tasksync-tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -139,11 +152,7 @@ def repo_lock(root: Path, cache_dir: str = ".tasksync-cache", timeout: float = 1
     except ImportError:  # pragma: no cover - non-POSIX: no interleaving protection
         yield
         return
-    directory = root / cache_dir
-    directory.mkdir(exist_ok=True)
-    ignore = directory / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by tasksync: this directory is a cache\n*\n", encoding="utf-8")
+    directory = ensure_cache_dir(root, cache_dir)
     fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + timeout
     try:

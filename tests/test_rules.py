@@ -67,6 +67,17 @@ def test_ts002_evidence_conflict_and_near_miss(tmp_path: Path) -> None:
     assert check(tmp_path, rule="TS002") == []
 
 
+def test_ts002_names_the_one_sided_difference_when_one_copy_cites_more(tmp_path: Path) -> None:
+    body = "# T\n\n## Build\n- [x] Run diagnostics. {ev}\n"
+    both = f"Evidence: `.runs/{K}/cli/{RUN1}/manifest.json`, `.runs/{K}/cli/{RUN2}/manifest.json`."
+    base(tmp_path, body.format(ev=ev(RUN1)), body.format(ev=both))
+    (f,) = check(tmp_path, rule="TS002")
+    assert f.message.startswith(f"also cites .runs/{K}/cli/{RUN2}/manifest.json, which the canonical item does not")
+    base(tmp_path, body.format(ev=both), body.format(ev=ev(RUN1)))
+    (f,) = check(tmp_path, rule="TS002")
+    assert f.message.startswith(f"does not cite .runs/{K}/cli/{RUN2}/manifest.json, which the canonical item cites")
+
+
 def test_ts002_paraphrased_subtask_mirror_is_matched_by_position(tmp_path: Path) -> None:
     canonical = (
         "# T\n\n## Verification & Guardrails\n- [x] Run diagnostics (`npx x start`) and record it; " + ev(RUN1) + "\n"

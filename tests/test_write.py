@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sync.cachedir import IGNORE_ALL
 from sync.errors import TasksyncError
 from sync.textfile import decode
 from sync.write import ConcurrentChange, LineEdit, repo_lock, sha256, splice, write_atomic
@@ -70,3 +71,26 @@ def test_lock_excludes_a_second_sync(tmp_path: Path) -> None:
         pass
     with repo_lock(tmp_path, timeout=0.2):
         pass
+
+
+def test_a_write_removes_the_temp_files_a_killed_sync_left_for_that_file(tmp_path: Path) -> None:
+    (tmp_path / "f[1].md").write_bytes(b"old\n")
+    stale = tmp_path / ".f[1].md.k3j9x.tasksync-tmp"
+    other = tmp_path / ".g.md.a1b2c.tasksync-tmp"  # another file's: its own write will remove it
+    stale.write_bytes(b"ol")
+    other.write_bytes(b"x")
+    with repo_lock(tmp_path):
+        write_atomic(tmp_path, "f[1].md", b"new\n", sha256(b"old\n"))
+    assert (tmp_path / "f[1].md").read_bytes() == b"new\n"
+    assert not stale.exists() and other.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".f[1].md.")]
+
+
+def test_the_cache_directory_repairs_an_empty_gitignore(tmp_path: Path) -> None:
+    ignore = tmp_path / ".tasksync-cache" / ".gitignore"
+    ignore.parent.mkdir()
+    ignore.write_bytes(b"")  # as a run killed mid-write could have left it
+    with repo_lock(tmp_path):
+        pass
+    assert ignore.read_bytes() == IGNORE_ALL
+    assert sorted(p.name for p in ignore.parent.iterdir()) == [".gitignore", "sync.lock"]

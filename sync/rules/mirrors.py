@@ -73,12 +73,19 @@ def evidence_conflict(ctx: CheckContext) -> Iterator[Finding]:
             cm, mm = set(c.manifests), set(mi.manifests)
             if cm and mm and cm != mm:
                 yield ctx.finding(
-                    "TS002", task, mi.path, mi.line,
-                    f"cites {', '.join(sorted(mm - cm))} but the canonical item cites "
-                    f"{', '.join(sorted(cm - mm))}: \"{shorten(c.title)}\"",
+                    "TS002", task, mi.path, mi.line, f"{_manifest_difference(mm, cm)}: \"{shorten(c.title)}\"",
                     related=[Location(c.path, c.line)],
                     fix=f"cite the same manifest as {c.path}:{c.line}",
                 )
+
+
+def _manifest_difference(mine: set[str], canonical: set[str]) -> str:
+    extra, missing = ", ".join(sorted(mine - canonical)), ", ".join(sorted(canonical - mine))
+    if extra and missing:
+        return f"cites {extra} but the canonical item cites {missing}"
+    if extra:
+        return f"also cites {extra}, which the canonical item does not"
+    return f"does not cite {missing}, which the canonical item cites"
 
 
 @rule("TS003", "mirror-item-missing", "warning",
