@@ -8,7 +8,6 @@ Usage: python bench/check.py [ROOT] [--runs N] [--task KEY]
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import corpus_args, count_files, plain_read_cmd, run_once, tasksync_cmd
+from _common import corpus_args, count_files, plain_read_cmd, report, run_once, tasksync_cmd
 
 
 def main() -> None:
@@ -38,11 +37,7 @@ def main() -> None:
             times[f"one task ({args.task[:24]}…)"].append(run_once([*base, "--task", args.task]))
         print(f"root: copy of {source} ({count_files(root)} task-doc files), {args.runs} interleaved runs, "
               f"{time.strftime('%Y-%m-%d')}")
-        floor = statistics.median(times["plain read"])
-        for name, values in times.items():
-            med = statistics.median(values)
-            print(f"  {name:<34} median {med * 1000:7.1f} ms   min {min(values) * 1000:7.1f} ms"
-                  f"   x{med / floor:5.1f} the plain read")
+        report(times, "plain read")
 
 
 if __name__ == "__main__":

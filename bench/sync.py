@@ -7,13 +7,12 @@ Usage: python bench/sync.py [ROOT] [--runs N]
 from __future__ import annotations
 
 import shutil
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import corpus_args, run_once, tasksync_cmd
+from _common import corpus_args, report, run_once, tasksync_cmd
 
 
 def main() -> None:
@@ -34,12 +33,8 @@ def main() -> None:
             times["no-op sync"].append(run_once([*cmd, "sync", str(synced)]))
             times["sync --check"].append(run_once([*cmd, "sync", str(synced), "--check"]))
             shutil.rmtree(fresh)
-        base = statistics.median(times["cold check (--no-cache)"])
         print(f"root: copies of {source}, {args.runs} interleaved runs")
-        for name, values in times.items():
-            med = statistics.median(values)
-            print(f"  {name:<26} median {med * 1000:7.1f} ms   min {min(values) * 1000:7.1f} ms"
-                  f"   {100 * (med / base - 1):+5.1f}% vs cold check")
+        report(times, "cold check (--no-cache)")
 
 
 if __name__ == "__main__":
