@@ -26,7 +26,6 @@ from sync.markers import (
     checksum,
     edited,
     end_marker,
-    find_regions,
     has_conflict_markers,
     trim,
 )
@@ -64,14 +63,6 @@ class SyncPlan:
     changes: dict[str, FileChange] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     refusal: str | None = None  # a reason to write nothing at all
-    regions: dict[str, list[Region]] = field(default_factory=dict)  # per file, found once
-
-    def regions_of(self, tf: TextFile) -> list[Region]:
-        """Regions of a file, found once per run (TASKS.md is consulted for every task)."""
-        found = self.regions.get(tf.path)
-        if found is None:
-            found = self.regions[tf.path] = find_regions(tf.lines)[0] if "<!--" in tf.text else []
-        return found
 
     def merge(self, other: SyncPlan) -> None:
         for path, change in other.changes.items():
@@ -171,7 +162,7 @@ def _item_lines(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) ->
         tf = _tf(repo, target_path)
         if tf is None:
             continue
-        owned = _region_lines(tf, plan)
+        owned = _region_lines(repo, tf.path)
         for match in pair.matches:
             source, target = (match.mirror, match.canonical) if reverse else (match.canonical, match.mirror)
             if target.line - 1 in owned:
@@ -179,8 +170,8 @@ def _item_lines(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) ->
             _fix_item(task, pair, source, target, tf, plan)
 
 
-def _region_lines(tf: TextFile, plan: SyncPlan) -> set[int]:
-    return {n for r in plan.regions_of(tf) for n in range(r.begin, r.end + 1)}
+def _region_lines(repo: Repo, path: str) -> set[int]:
+    return {n for r in repo.regions(path) for n in range(r.begin, r.end + 1)}
 
 
 def _fix_item(task: Task, pair: Pair, source: Item, target: Item, tf: TextFile, plan: SyncPlan) -> None:
@@ -322,7 +313,7 @@ def _tasks_md(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) -> N
     tf = _tf(repo, doc.path)
     if tf is None:
         return
-    regions = plan.regions_of(tf)
+    regions = repo.regions(tf.path)
     aliases = {task.key} | {r.id for r in task.rows if r.id} | {r.derived_key for r in task.rows if r.derived_key}
     mine = [r for r in regions if r.kind == SNAPSHOT and r.key == task.key]
     for region in mine:
@@ -364,7 +355,7 @@ def _agent_region(repo: Repo, task: Task, options: SyncOptions, plan: SyncPlan) 
     tf = _tf(repo, agent_path)
     if tf is None or task.key in options.prefer_mirror:
         return
-    for region in plan.regions_of(tf):
+    for region in repo.regions(tf.path):
         if region.kind == CHECKLIST and region.key == task.key:
             content = render(repo.templates_dir, "checklist_region.md.j2", groups=_groups(canonical.items))
             _region_edit(task, tf, region, content, options, plan, "checklist region")

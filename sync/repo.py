@@ -183,6 +183,7 @@ class Repo:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _manifests: dict[str, Manifest] = field(default_factory=dict)
     _specs: dict[str, Spec | None] = field(default_factory=dict)
+    _regions: dict[str, list[Region]] = field(default_factory=dict)
 
     @property
     def registry(self) -> Registry | None:
@@ -219,11 +220,13 @@ class Repo:
         return spec
 
     def regions(self, rel: str) -> list[Region]:
-        """The tasksync/docs-sync regions of a file (empty when it cannot be read)."""
-        tf = _read(self, rel) if self.discovery.exists(self.root, rel) else None
-        if tf is None or "<!--" not in tf.text:
-            return []
-        return find_regions(tf.lines)[0]
+        """The tasksync/docs-sync regions of a file (empty when it cannot be read), found once:
+        TASKS.md is consulted for every task."""
+        found = self._regions.get(rel)
+        if found is None:
+            tf = _read(self, rel) if self.discovery.exists(self.root, rel) else None
+            found = self._regions[rel] = find_regions(tf.lines)[0] if tf is not None and "<!--" in tf.text else []
+        return found
 
     def spec_paths(self) -> list[str]:
         """Every spec file the configured globs find (README.md excluded, as spec-guard does)."""
