@@ -88,7 +88,9 @@ def command(pipeline_id: str | None, task: str | None, root: Path | None, fmt: s
 
 
 def _env_task() -> bool:
-    return any(os.environ.get(n) for n in ("MCP_RUNNER_TASK_ID", "CODEX_ORCHESTRATOR_TASK_ID", "TASK"))
+    from sync.pipelines import TASK_ENV
+
+    return any(os.environ.get(n) for n in TASK_ENV)
 
 
 def _sync_task(root: Path, key: str, run_id: str, status: str) -> tuple[list[str], list[Finding]]:
@@ -97,10 +99,10 @@ def _sync_task(root: Path, key: str, run_id: str, status: str) -> tuple[list[str
     Sync cites only a *succeeded* run; a failed run is never written into the docs as evidence."""
     import datetime as dt
 
+    from sync.apply import outputs_of, write_outputs
     from sync.check import run_check
     from sync.fixes import SyncOptions, plan_sync
     from sync.repo import load_repo
-    from sync.write import repo_lock, sha256, splice, write_atomic
 
     config = load_config(root)
     repo = load_repo(root, config)
@@ -112,15 +114,15 @@ def _sync_task(root: Path, key: str, run_id: str, status: str) -> tuple[list[str
     if plan.refusal:
         click.echo(f"tasksync: error: refusing to sync: {plan.refusal}", err=True)
         return [], []
+    outputs, failures = outputs_of(plan)
     written = []
-    with repo_lock(root):
-        for path, change in sorted(plan.changes.items()):
-            if change.tf is None:
-                continue
-            new = splice(change.tf, change.edits)
-            if new != change.tf.raw:
-                write_atomic(root, path, new, sha256(change.tf.raw))
-                written.append(path)
+    for path, failure in write_outputs(root, outputs):
+        if failure is None:
+            written.append(path)
+        else:
+            failures.append(failure)
+    for message in failures:
+        click.echo(f"tasksync: {message}", err=True)
     if status != "succeeded":
         return written, []  # a failed run makes nothing ready
     repo = load_repo(root, config)

@@ -13,7 +13,7 @@ import click
 
 from sync.commands.common import git_scope_for, resolve_root, select_tasks
 from sync.config import load_config
-from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, TasksyncError, UsageError
+from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
 
 
 @click.command("sync")
@@ -42,9 +42,9 @@ def command(
 ) -> None:
     """Rewrite the regions and item lines tasksync owns so every mirror agrees with the canonical
     checklist of ROOT (default: the current directory)."""
+    from sync.apply import outputs_of, write_outputs
     from sync.fixes import SyncOptions, plan_sync
     from sync.repo import load_repo
-    from sync.write import ConcurrentChange, repo_lock, sha256, splice, write_atomic
 
     if prefer == "mirror" and not task_keys:
         raise UsageError("--prefer mirror reverses the direction for named tasks only: add --task KEY")
@@ -69,19 +69,9 @@ def command(
         click.echo(f"tasksync: error: refusing to sync: {plan.refusal}", err=True)
         raise SystemExit(EXIT_FINDINGS)
 
-    outputs: dict[str, tuple[bytes, bytes | None]] = {}  # path -> (new, old)
-    for path, change in sorted(plan.changes.items()):
-        if change.create is not None:
-            outputs[path] = (("\n".join(change.create) + "\n").encode("utf-8"), None)
-            continue
-        assert change.tf is not None
-        try:
-            new = splice(change.tf, change.edits)
-        except ValueError as exc:
-            click.echo(f"tasksync: {path}: error: {exc}; file left untouched", err=True)
-            continue
-        if new != change.tf.raw:
-            outputs[path] = (new, change.tf.raw)
+    outputs, splice_errors = outputs_of(plan)
+    for message in splice_errors:
+        click.echo(f"tasksync: {message}", err=True)
 
     errors = any(p.severity == "error" for p in plan.problems)
     if show_diff:
@@ -99,21 +89,12 @@ def command(
         raise SystemExit(EXIT_FINDINGS if errors else EXIT_CLEAN)
 
     written = 0
-    with repo_lock(root):
-        for path, (new, old) in outputs.items():
-            try:
-                write_atomic(root, path, new, sha256(old) if old is not None else None)
-            except ConcurrentChange as err:
-                click.echo(f"tasksync: {err}", err=True)
-                errors = True
-                continue
-            except TasksyncError:
-                raise
-            except OSError as exc:
-                click.echo(f"tasksync: {path}: error: cannot write ({exc.strerror})", err=True)
-                errors = True
-                continue
-            written += 1
-            click.echo(f"wrote {path} ({', '.join(plan.changes[path].reasons())})")
+    for path, failure in write_outputs(root, outputs):
+        if failure is not None:
+            click.echo(f"tasksync: {failure}", err=True)
+            errors = True
+            continue
+        written += 1
+        click.echo(f"wrote {path} ({', '.join(plan.changes[path].reasons())})")
     click.echo(f"{written} file(s) written, {len(tasks)} task(s) synced")
     raise SystemExit(EXIT_FINDINGS if errors else EXIT_CLEAN)
