@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sync.config import Config
 from sync.errors import ConfigError
 from sync.findings import Finding
+from sync.keys import run_dir_belongs
 from sync.parallel import split_run
 from sync.reconcile import Pair, reconcile
 from sync.repo import Repo, Task
@@ -94,5 +95,5 @@ def tasks_for_paths(repo: Repo, paths: Iterable[str]) -> set[str]:
         parts = path.split("/")
         if len(parts) > 1 and parts[0] == cfg.runs_dir.rstrip("/"):
             task_dir = parts[1]
-            keys.update(k for k in repo.discovery.tasks if task_dir == k or task_dir.startswith(f"{k}-"))
+            keys.update(k for k in repo.discovery.tasks if run_dir_belongs(task_dir, k))
     return keys

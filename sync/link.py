@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sync.keys import run_dir_belongs
 from sync.parse.evidence import Evidence
 from sync.parse.manifest import Manifest
 from sync.repo import Repo, Task
@@ -48,7 +49,7 @@ def task_aliases(task: Task) -> set[str]:
 
 
 def belongs(task_dir: str, aliases: set[str]) -> bool:
-    return any(task_dir == a or task_dir.startswith(f"{a}-") for a in aliases)
+    return any(run_dir_belongs(task_dir, a) for a in aliases)
 
 
 def link(repo: Repo, task: Task, ev: Evidence) -> Link | None:

@@ -156,11 +156,6 @@ class Task:
     def items(self) -> list[Item]:
         return self.canonical.items if self.canonical else []
 
-    def load_all(self) -> None:
-        """Parse every document now (the JSON model and the checks need them all)."""
-        for name in ("canonical", "agent", "plan", "spec", "title"):
-            getattr(self, name)
-
     def load_documents(self) -> None:
         """Parse the documents sync may rewrite: checklist, mirror, plan."""
         for name in ("canonical", "agent", "plan"):
@@ -177,7 +172,6 @@ class Repo:
     overview: Overview | None = None
     unattributed: list[Snapshot] = field(default_factory=list)
     runs: dict[str, list[RunRef]] = field(default_factory=dict)
-    runs_dir_exists: bool = False
     max_lines: int = DEFAULT_MAX_LINES
     reserve_lines: int = DEFAULT_RESERVE_LINES
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
@@ -354,7 +348,6 @@ def load_repo(
     *,
     keys: set[str] | None = None,
     now: dt.datetime | None = None,
-    with_tasks_md: bool = True,
     discovery: Discovery | None = None,
 ) -> Repo:
     """Discover and parse ``root``; ``keys`` limits parsing to those tasks."""
@@ -371,11 +364,10 @@ def load_repo(
         del repo.tasks[key]
     _load_policy(repo)
     alias = _aliases(repo)
-    if with_tasks_md and disc.exists(root, config.tasks_md):
+    if disc.exists(root, config.tasks_md):
         _load_tasks_md(repo, alias)
     if disc.exists(root, config.plan_overview):
         _load_overview(repo, alias)
-    repo.runs_dir_exists = (root / config.runs_dir).is_dir()
     repo.runs = scan_runs(root, config.runs_dir)
     _assign_runs(repo)
     return repo

@@ -269,7 +269,7 @@ class Run:
                 fh.write(line)
 
     # -- execution -------------------------------------------------------------------------------
-    def execute(self, *, resume: bool = False) -> str:
+    def execute(self) -> str:
         """Run every stage not yet succeeded/skipped; return the final status."""
         with self.lock:
             self.manifest["status"] = "in_progress"

@@ -20,7 +20,6 @@ from sync.repo import Repo
 @dataclass
 class Scope:
     paths: list[str]  # root-relative paths that changed
-    overlay: dict[str, bytes | None] = field(default_factory=dict)
     lines: dict[str, set[int]] = field(default_factory=dict)  # changed new-side lines of shared files
     view: git.GitView | None = None  # set for --staged
 
@@ -37,32 +36,18 @@ def index_overlay(scope: Scope, files: list[str]) -> dict[str, bytes | None]:
     return overlay
 
 
-def doc_dirs(config: Config) -> list[str]:
-    """Directories (or files) holding task docs: the parents of every configured glob."""
-    patterns = [*config.checklists, *config.legacy_checklists, *config.agent_mirrors, *config.action_plans,
-                *config.specs, config.index, config.tasks_md, config.tasks_policy, CONFIG_NAME]
-    out = []
-    for pattern in patterns:
-        directory = pattern.rpartition("/")[0] if any(ch in pattern for ch in "*?[") else pattern
-        if directory and directory not in out:
-            out.append(directory)
-    return out
-
-
 def git_scope(root: Path, config: Config, *, staged: bool, since: str | None) -> Scope:
     flag = "--staged" if staged else "--since"
     gv = git.view(root, flag)
     shared = [config.tasks_md, config.index]
     if staged:
         paths = git.staged(gv)
-        changed = [p for p in shared if p in paths]
-        lines = git.changed_lines(gv, changed, cached=True).lines if changed else {}
-        return Scope(paths, {}, lines, gv)
-    assert since is not None
-    paths = git.changed_since(gv, since)
+    else:
+        assert since is not None
+        paths = git.changed_since(gv, since)
     changed = [p for p in shared if p in paths]
-    lines = git.changed_lines(gv, changed, cached=False, ref=since).lines if changed else {}
-    return Scope(paths, {}, lines, None)
+    lines = git.changed_lines(gv, changed, cached=staged, ref=since).lines if changed else {}
+    return Scope(paths, lines, gv if staged else None)
 
 
 def scope_tasks(repo: Repo, scope: Scope) -> set[str]:

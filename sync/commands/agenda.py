@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from sync.commands.common import git_scope_for, parse_today, resolve_root, select_tasks
+from sync.commands.common import git_scope_for, parse_today, resolve_root, root_argument, select_tasks
 from sync.config import load_config
 
 HISTORY_AUTO_LIMIT = 50  # git blame per checklist: on by default only for smaller scopes
 
 
 @click.command("agenda")
-@click.argument("root", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@root_argument
 @click.option("--task", "task_keys", multiple=True, metavar="KEY", help="Only this task (repeatable).")
 @click.option("--since", metavar="REF", help="Only the tasks whose files changed since git REF.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True)

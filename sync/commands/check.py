@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sync.commands.common import git_scope_for, parse_today, resolve_root, select_tasks
+from sync.commands.common import git_scope_for, parse_today, resolve_root, root_argument, select_tasks
 from sync.config import CONFIG_NAME, Config, load_config
 from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, Diagnostic, InputError, UsageError
 from sync.findings import Finding, at_least
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @click.command("check")
-@click.argument("root", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@root_argument
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--task", "task_keys", multiple=True, metavar="KEY", help="Only this task (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
@@ -82,7 +82,6 @@ def command(
         gone = [p for p in scope.paths if not (root / p).exists()]  # staged, then deleted in the work tree
         overlay = index_overlay(scope, sorted({*files, *gone}))
         if overlay:
-            scope.overlay = overlay
             repo = load_repo(root, config, discovery=discover(root, config, overlay=overlay))
     selected = select_tasks(repo, task_keys, scope)
     if paths:
