@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sync.keys import run_dir_belongs
 from sync.parse.evidence import Evidence
-from sync.parse.manifest import Manifest
+from sync.parse.manifest import RUNNING_STATUSES, Manifest
 from sync.repo import Repo, Task
 
 # verdicts, most to least alarming
@@ -82,7 +82,7 @@ def link(repo: Repo, task: Task, ev: Evidence) -> Link | None:
         return Link(ev, path, FAILED, detail, man)
     if status == "cancelled":
         return Link(ev, path, CANCELLED, man.status_detail or "run cancelled", man)
-    if status in ("in_progress", "queued"):
+    if status in RUNNING_STATUSES:
         if man.is_stale(repo.now):
             return Link(ev, path, STALE, f"heartbeat {man.heartbeat_at} is older than {man.stale_after}s", man)
         return Link(ev, path, RUNNING, "run still in progress", man)

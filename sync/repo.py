@@ -236,6 +236,10 @@ class Repo:
             man = self._manifests[ref.path] = load_manifest(self.root, ref)
         return man
 
+    def peek_manifest(self, ref: RunRef) -> Manifest:
+        """The manifest if already loaded, else read without schema validation (enough for its status)."""
+        return self._manifests.get(ref.path) or load_manifest(self.root, ref, validate=False)
+
     def latest_run(self, task: Task) -> Manifest | None:
         """Newest top-level run by run-id timestamp; child runs of sub-pipelines are skipped."""
         for ref in reversed(task.runs):

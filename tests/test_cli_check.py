@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -94,6 +95,25 @@ def test_cache_hits_and_invalidates(tmp_path: Path) -> None:
     # and so does the date
     other_day = run("check", str(root), "--today", "2025-12-30", "--format", "json").json()
     assert any(f["rule"] == "TS016" and "50 day(s)" in f["message"] for f in other_day["findings"])
+
+
+def test_a_result_that_read_a_live_run_is_not_cached(tmp_path: Path) -> None:
+    """An in-progress run turns stale with time alone: a check that saw one must run again."""
+    root = tmp_path / "late"
+    shutil.copytree(LATE, root)
+    cache = root / ".tasksync-cache" / "check.json"
+    run("check", str(root), "--today", "2026-06-01")
+    assert cache.exists()
+    cache.unlink()
+    # the oldest of 1201's four runs: cited by an item, but not one of the task's latest three
+    path = root / ".runs/1201-ledger-compaction/cli/2026-04-14T08-10-22-301Z-6d1f0a93/manifest.json"
+    manifest = json.loads(path.read_text())
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    manifest.update(status="in_progress", completed_at=None, heartbeat_at=now, updated_at=now,
+                    heartbeat_stale_after_seconds=10**9)
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    run("check", str(root), "--today", "2026-06-01")
+    assert not cache.exists()
 
 
 @needs_corpus

@@ -16,6 +16,7 @@ from sync.findings import Finding, at_least
 
 if TYPE_CHECKING:
     from sync.discovery import Discovery
+    from sync.parse.manifest import RunRef
     from sync.repo import Repo, Task
 
 
@@ -144,8 +145,23 @@ def _inputs(root: Path, config: Config, disc: Discovery) -> dict[str, bytes]:
 
 
 def _clock_dependent(repo: Repo, tasks: list[Task]) -> bool:
-    """Runs still in progress turn stale with time: such results are not cached."""
-    return any(repo.manifest(r).status in ("in_progress", "queued") for t in tasks for r in t.runs[-3:])
+    """A run still in progress turns stale with time, so a result that read one is not cached:
+    the latest runs of each task (TS014) and every run an item cites (TS008).  Only the status
+    is needed, so manifests the check did not load here (the forked half) are read unvalidated."""
+    from sync.parse.manifest import RUNNING_STATUSES
+
+    def running(ref: RunRef) -> bool:
+        man = repo.peek_manifest(ref)
+        return man.status in RUNNING_STATUSES and not man.is_stale(repo.now)
+
+    for task in tasks:
+        refs = set(task.runs[-3:])
+        for item in task.items:
+            refs.update(r for ev in item.evidence if ev.task_dir and ev.run_id
+                        and (r := repo.find_run(ev.task_dir, ev.run_id)) is not None)
+        if any(running(r) for r in refs):
+            return True
+    return False
 
 
 def _emit(findings: list[Finding], fmt: str, color: bool | None, tasks: int, config: Config) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from sync.keys import RUN_ID_FULL
 
 STATUSES = ("queued", "in_progress", "succeeded", "failed", "cancelled")
+RUNNING_STATUSES = frozenset({"queued", "in_progress"})  # may turn stale as time passes
 _SKIP_LEGACY = frozenset({"cli", "mcp", "metrics", "archive", "manual"})
 
 
