@@ -112,7 +112,7 @@ def _encode(plan: SyncPlan) -> dict:
     return {
         "changes": {
             path: {"edits": [[e.start, e.end, list(e.lines), e.reason] for e in c.edits], "create": c.create,
-                   "tasks": sorted(c.tasks)}
+                   "tasks": sorted(c.tasks), "sha256": c.tf.sha256 if c.tf is not None else None}
             for path, c in plan.changes.items()
         },
         "problems": [p.to_json() for p in plan.problems],
@@ -120,9 +120,15 @@ def _encode(plan: SyncPlan) -> dict:
 
 
 def _decode(repo: Repo, data: dict) -> SyncPlan:
+    """The forked half's plan, over this process's copy of each file, which must be the bytes
+    the child planned against: a file changed in between is skipped, never spliced blind."""
     plan = SyncPlan(problems=[Finding.from_json(p) for p in data["problems"]])
     for path, c in data["changes"].items():
         tf = None if c["create"] is not None else repo.discovery.read(repo.root, path, repo.config.max_file_bytes)
+        if tf is not None and tf.sha256 != c["sha256"]:
+            plan.problems.append(Finding("TS000", "concurrent-change", "error", min(c["tasks"], default=None), path,
+                                         None, "changed while tasksync ran; skipped (run sync again)", []))
+            continue
         plan.changes[path] = FileChange(path, tf, [LineEdit(a, b, tuple(lines), r) for a, b, lines, r in c["edits"]],
                                         c["create"], set(c["tasks"]))
     return plan

@@ -175,3 +175,20 @@ def test_a_user_template_overrides_the_default(tmp_path: Path) -> None:
     write(tmp_path, "my-templates/tasks_snapshot.md.j2", "{{ no_such_variable }}\n")
     res = run("sync", str(tmp_path))
     assert res.code == 2 and "tasks_snapshot.md.j2" in res.err and "UndefinedError" in res.err
+
+
+def test_a_forked_half_plan_is_dropped_for_a_file_that_changed_after_it_was_planned(late_copy: Path) -> None:
+    """The parent re-reads the files the child planned; it must splice only the same bytes."""
+    from sync.config import load_config
+    from sync.fixes import SyncOptions, _decode, _encode, plan_sync
+    from sync.repo import load_repo
+
+    repo = load_repo(late_copy, load_config(late_copy))
+    plan = plan_sync(repo, [repo.tasks[k] for k in sorted(repo.tasks)], SyncOptions(), parallel=False)
+    data = _encode(plan)
+    edited = next(p for p, c in plan.changes.items() if c.tf is not None)
+    assert set(_decode(load_repo(late_copy, load_config(late_copy)), data).changes) == set(plan.changes)
+    (late_copy / edited).write_bytes((late_copy / edited).read_bytes() + b"\nEdited meanwhile.\n")
+    decoded = _decode(load_repo(late_copy, load_config(late_copy)), data)
+    assert edited not in decoded.changes and set(decoded.changes) == set(plan.changes) - {edited}
+    assert [(f.path, f.name) for f in decoded.problems[len(plan.problems):]] == [(edited, "concurrent-change")]
