@@ -271,6 +271,15 @@ def test_ts015_stale_spec_and_near_misses(tmp_path: Path) -> None:
     assert (f.path, f.line) == ("tasks/specs/a.md", 3) and "80 days old" in f.message
 
 
+def test_ts015_a_full_check_reads_unowned_specs_beside_a_checklist_free_legacy_file(tmp_path: Path) -> None:
+    """A legacy-named file without checkboxes is not a task; the check is still a full one."""
+    base(tmp_path, f"# T\n\n## A\n- [x] shipped it. {ev()}\n")
+    write(tmp_path, "tasks/notes.md", "# Notes\n\nNothing to tick here.\n")
+    write(tmp_path, "tasks/specs/orphan.md", "---\nid: orphan\nlast_review: 2025-09-01\n---\n# Orphan\n")
+    (f,) = check(tmp_path, rule="TS015")
+    assert f.path == "tasks/specs/orphan.md" and f.task is None
+
+
 # -- configuration ----------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ def spec_review_stale(ctx: CheckContext) -> Iterator[Finding]:
     for task in ctx.tasks:
         if task.files.spec:
             owners[task.files.spec] = task
-    selected_only = len(ctx.tasks) != len(repo.discovery.tasks)
+    selected_only = len(ctx.tasks) != len(repo.tasks)
     paths = sorted(owners) if selected_only else repo.spec_paths()
     for rel in paths:
         spec = repo.spec(rel)
