@@ -63,6 +63,11 @@ class Config:
     #: per-rule severity (``error``/``warning``/``info``) or ``off``, by id or name
     rules: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def shared_files(self) -> tuple[str, ...]:
+        """Files every task's check reads besides its own documents."""
+        return (self.tasks_md, self.index, self.plan_overview, self.tasks_policy, CONFIG_NAME)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in fields(self):

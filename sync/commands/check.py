@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sync.commands.common import git_scope_for, parse_today, resolve_root, root_argument, select_tasks
-from sync.config import CONFIG_NAME, Config, load_config
+from sync.config import Config, load_config
 from sync.errors import EXIT_CLEAN, EXIT_FINDINGS, Diagnostic, InputError, UsageError
 from sync.findings import Finding, at_least
 
@@ -110,7 +110,7 @@ def _finish(findings: list[Finding], diagnostics: list[Diagnostic], fmt: str, co
 def _files_of(repo: Repo, keys: set[str]) -> list[str]:
     """Every file a check of ``keys`` reads (their documents and the shared files)."""
     cfg = repo.config
-    files = {cfg.tasks_md, cfg.index, cfg.plan_overview, cfg.tasks_policy, CONFIG_NAME}
+    files = set(cfg.shared_files)
     for key in keys:
         task = repo.tasks[key]
         files.update(task.files.paths())
@@ -132,7 +132,7 @@ def _relative(root: Path, path: Path) -> str:
 
 def _inputs(root: Path, config: Config, disc: Discovery) -> dict[str, bytes]:
     """Every file a check reads, as bytes (read once; the loader reuses them on a miss)."""
-    names = set(disc.files) | {config.index, config.tasks_md, config.plan_overview, config.tasks_policy, CONFIG_NAME}
+    names = set(disc.files) | set(config.shared_files)
     out: dict[str, bytes] = {}
     for rel in sorted(names):
         if not (root / rel).exists():
