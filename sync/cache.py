@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from sync import __version__
+from sync.atomic import replace_file
 from sync.cachedir import ensure_cache_dir
 from sync.errors import Diagnostic
 from sync.findings import Finding
@@ -83,9 +83,6 @@ def store(root: Path, key: str, findings: list[Finding], diagnostics: list[Diagn
              "diagnostics": [d.to_json() for d in diagnostics]},
             ensure_ascii=False,
         )
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".check-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-        os.replace(tmp, directory / "check.json")
+        replace_file(directory / "check.json", payload.encode("utf-8"), fsync=False)
     except OSError:
         return

@@ -3,9 +3,9 @@ ignores it through a ``.gitignore`` of its own, so users need not edit theirs.""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from sync.atomic import replace_file
 
 IGNORE_ALL = b"# created by tasksync: this directory is a cache\n*\n"
 
@@ -21,8 +21,5 @@ def ensure_cache_dir(root: Path, name: str) -> Path:
     except FileNotFoundError:
         current = None
     if current != IGNORE_ALL:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".gitignore.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(IGNORE_ALL)
-        os.replace(tmp, ignore)
+        replace_file(ignore, IGNORE_ALL, fsync=False)
     return directory
