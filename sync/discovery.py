@@ -167,11 +167,12 @@ def glob_files(
     return sorted(out)
 
 
-def _exists(root: Path, rel: str | None, known: set[str]) -> bool:
+def _exists(root: Path, rel: str | None, disc: Discovery) -> bool:
+    """A globbed document, or any other file as the work tree (or the ``--staged`` overlay) has it."""
     if not rel:
         return False
     rel = rel.removeprefix("./")
-    return rel in known or os.path.isfile(root / rel)
+    return rel in disc.files or disc.exists(root, rel)
 
 
 def _apply_overlay(found: set[str], patterns: tuple[str, ...], overlay: dict[str, bytes | None]) -> set[str]:
@@ -201,8 +202,7 @@ def discover(root: Path, config: Config, overlay: dict[str, bytes | None] | None
     mirrors = find(config.agent_mirrors)
     specs = find(config.specs)
     plans = find(config.action_plans)
-    known = checklists | legacy | mirrors | specs | plans
-    disc.files = known
+    disc.files = checklists | legacy | mirrors | specs | plans
 
     rows = _read_registry(root, config, disc)
     claimed: dict[str, str] = {}  # file -> key
@@ -243,7 +243,7 @@ def discover(root: Path, config: Config, overlay: dict[str, bytes | None] | None
             )
         task = TaskFiles(key, key_rows, sources=["index"])
         disc.tasks[key] = task
-        _resolve_from_rows(root, config, task, known, claim)
+        _resolve_from_rows(root, config, task, disc, claim)
 
     # 2. canonical checklists by file name
     for rel in sorted(checklists):
@@ -262,7 +262,7 @@ def discover(root: Path, config: Config, overlay: dict[str, bytes | None] | None
         else:
             task.sources.append("checklist")
         claim(task, "canonical", rel)
-        _resolve_by_convention(root, config, task, known, claim)
+        _resolve_by_convention(root, config, task, disc, claim)
 
     # 3. legacy checklists not named by the registry become candidates keyed by name
     for rel in sorted(legacy - claimed.keys()):
@@ -271,7 +271,7 @@ def discover(root: Path, config: Config, overlay: dict[str, bytes | None] | None
             continue
         task = disc.tasks[key] = TaskFiles(key, sources=["legacy"])
         claim(task, "canonical", rel)
-        _resolve_by_convention(root, config, task, known, claim)
+        _resolve_by_convention(root, config, task, disc, claim)
 
     # 4. orphan mirrors: a checklist whose preamble names them, else a task of their own
     _adopt_named_mirrors(root, config, disc, mirrors, claimed, claim)
@@ -283,7 +283,7 @@ def discover(root: Path, config: Config, overlay: dict[str, bytes | None] | None
         task = disc.tasks.get(key)
         if task is None:
             task = disc.tasks[key] = TaskFiles(key, sources=["mirror"])
-            _resolve_by_convention(root, config, task, known, claim)
+            _resolve_by_convention(root, config, task, disc, claim)
         if task.agent is None:
             claim(task, "agent", rel)
     return disc
@@ -306,50 +306,50 @@ def _read_registry(root: Path, config: Config, disc: Discovery) -> list[IndexRow
     return disc.registry.rows
 
 
-def _resolve_from_rows(root: Path, config: Config, task: TaskFiles, known: set[str], claim: Claim) -> None:
+def _resolve_from_rows(root: Path, config: Config, task: TaskFiles, disc: Discovery, claim: Claim) -> None:
     """Registry ``paths`` first (most reliable carrier), then the conventions."""
     for row in task.rows:
         paths = row.paths
-        if task.canonical is None and _exists(root, paths.get("task"), known):
+        if task.canonical is None and _exists(root, paths.get("task"), disc):
             claim(task, "canonical", paths["task"])
-        if task.agent is None and _exists(root, paths.get("agent_task"), known):
+        if task.agent is None and _exists(root, paths.get("agent_task"), disc):
             claim(task, "agent", paths["agent_task"])
-        if task.spec is None and _exists(root, paths.get("spec"), known):
+        if task.spec is None and _exists(root, paths.get("spec"), disc):
             claim(task, "spec", paths["spec"])
-        if task.plan is None and _exists(root, paths.get("action_plan"), known):
+        if task.plan is None and _exists(root, paths.get("action_plan"), disc):
             claim(task, "plan", paths["action_plan"])
-    _resolve_by_convention(root, config, task, known, claim)
+    _resolve_by_convention(root, config, task, disc, claim)
     if task.canonical is None:
         for row in task.rows:
             for candidate in (row.path, row.relates_to):
-                if candidate and _is_legacy_checklist(candidate) and _exists(root, candidate, known):
+                if candidate and _is_legacy_checklist(candidate) and _exists(root, candidate, disc):
                     claim(task, "canonical", candidate)
                     break
     if task.agent is None and task.canonical and _is_legacy_checklist(task.canonical):
         legacy_mirror = config.agent_mirror.format(key=Path(task.canonical).stem)
-        if _exists(root, legacy_mirror, known):
+        if _exists(root, legacy_mirror, disc):
             claim(task, "agent", legacy_mirror)
 
 
-def _resolve_by_convention(root: Path, config: Config, task: TaskFiles, known: set[str], claim: Claim) -> None:
+def _resolve_by_convention(root: Path, config: Config, task: TaskFiles, disc: Discovery, claim: Claim) -> None:
     key = task.key
     fmt = {"key": key, "stem": stem(key)}
-    if task.canonical is None and _exists(root, config.canonical.format(**fmt), known):
+    if task.canonical is None and _exists(root, config.canonical.format(**fmt), disc):
         claim(task, "canonical", config.canonical.format(**fmt))
     if task.agent is None:
         names = [config.agent_mirror.format(**fmt)]
         if task.canonical:
             names.append(config.agent_mirror.format(key=key_from_path(task.canonical) or Path(task.canonical).stem))
         for name in names:
-            if _exists(root, name, known):
+            if _exists(root, name, disc):
                 claim(task, "agent", name)
                 break
-    if task.spec is None and _exists(root, f"tasks/specs/{key}.md", known):
+    if task.spec is None and _exists(root, f"tasks/specs/{key}.md", disc):
         claim(task, "spec", f"tasks/specs/{key}.md")
     if task.plan is None:
         for pattern in config.plan_names:
             name = pattern.format(**fmt)
-            if name != config.plan_overview and _exists(root, name, known):
+            if name != config.plan_overview and _exists(root, name, disc):
                 claim(task, "plan", name)
                 break
 

@@ -408,10 +408,8 @@ def _load_overview(repo: Repo, alias: dict[str, str]) -> None:
         task.overview = block
         primary = block.get("Primary Doc")
         if task.files.plan is None and primary:
-            for ref in primary.paths:
-                if ref.raw.startswith("docs/ACTION_PLAN") and ref.raw != rel and (repo.root / ref.raw).is_file():
-                    task.files.plan = ref.raw
-                    break
+            plans = (r.raw for r in primary.paths if r.raw.startswith("docs/ACTION_PLAN") and r.raw != rel)
+            task.files.plan = next((p for p in plans if repo.discovery.exists(repo.root, p)), None)
     plan = repo.overview.plan
     if plan is not None:
         # "# Action Plan — ... (Task 0202)": the full plan after the overview's first ``---``

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -78,6 +79,25 @@ def test_staged_works_when_the_root_is_a_subdirectory_of_the_repository(tmp_path
     git(top, "add", "-A")
     (root / MIRROR).unlink()
     assert findings(run("check", str(root), "--staged", "--format", "json")) == [("TS001", MIRROR, 13)]
+
+
+def test_staged_never_claims_an_untracked_file_a_registry_row_names(repo: Path) -> None:
+    index = json.loads((repo / "tasks/index.json").read_text())
+    index["items"].append({"id": "1300", "slug": "1300-new", "title": "New", "status": "in_progress",
+                           "paths": {"task": "tasks/tasks-1300-new.md", "action_plan": "plans/1300.md"}})
+    (repo / "tasks/index.json").write_text(json.dumps(index, indent=2) + "\n")
+    (repo / "tasks/tasks-1300-new.md").write_text("# New\n\n## A\n- [ ] start\n")
+    git(repo, "add", "tasks/index.json", "tasks/tasks-1300-new.md")
+    (repo / "plans").mkdir()  # outside every glob, never added: not part of the commit
+    (repo / "plans/1300.md").write_text("# Action Plan — New\n\n## Next Review\n- Date: 2026-01-01\n")
+    out = run("check", str(repo), "--staged", "--today", "2026-06-01", "--format", "json")
+    assert out.json()["summary"]["tasks"] >= 1 and "plans/1300.md" not in out.out + out.err
+    (repo / "plans/1300.md").unlink()
+    git(repo, "add", "-A")  # once it is staged, it is read
+    (repo / "plans/1300.md").write_text("# Action Plan — New\n\n## Next Review\n- Date: 2026-01-01\n")
+    git(repo, "add", "plans/1300.md")
+    res = run("check", str(repo), "--staged", "--today", "2026-06-01", "--format", "json").json()
+    assert [f["rule"] for f in res["findings"] if f["path"] == "plans/1300.md"] == ["TS016"]
 
 
 def test_staged_tasks_md_and_index_narrow_to_the_changed_sections(repo: Path) -> None:
